@@ -1,0 +1,1 @@
+export const placeholderVersion = "0.0.0"

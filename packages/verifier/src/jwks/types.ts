@@ -1,0 +1,70 @@
+import type { KeyImporter, KeySource } from '../key-source.js'
+import type { VerifierEventHandler } from '../events.js'
+
+/** A JWK as found in a JWKS document. Unknown members are kept and ignored. */
+export interface JsonWebKeyLike {
+  kty?: string
+  kid?: string
+  alg?: string
+  use?: string
+  key_ops?: string[]
+  crv?: string
+  x?: string
+  y?: string
+  n?: string
+  e?: string
+  k?: string
+  [member: string]: unknown
+}
+
+/** A JWK Set document. */
+export interface JsonWebKeySetLike {
+  keys: JsonWebKeyLike[]
+}
+
+/** A duration: milliseconds, or a string such as `'30s'`, `'10m'`, `'24h'`, `'1h30m'`. */
+export type Duration = number | string
+
+/** Tuning of a remote JWKS cache. Every duration is milliseconds or a string like `'30s'`. */
+export interface JwksCacheOptions {
+  /** How long fetched keys are fresh when the response has no usable `Cache-Control` max-age. Default `'10m'`. */
+  maxAge?: Duration
+  /** The refetch window: at most one refetch for unknown kids per cooldown. Default `'30s'`. */
+  cooldown?: Duration
+  /** How long cached keys keep working past their max age while the endpoint fails. Default `'24h'`. */
+  staleIfError?: Duration
+  /** Timeout of one JWKS request. Default `'5s'`. */
+  timeout?: Duration
+  /** Most keys held, and most keys accepted in one response. Default `100`. */
+  maxKeys?: number
+  /** How long an unknown kid is remembered as unknown. Default: the cooldown. */
+  negativeTtl?: Duration
+  /** Largest accepted response body, in bytes. Default 1 MiB. */
+  maxResponseBytes?: number
+}
+
+/** Options of {@link createJwksCache}. */
+export interface CreateJwksCacheOptions extends JwksCacheOptions {
+  /** The JWKS URL. Must be https, except on a loopback host or with `allowHttp`. */
+  url: string | URL
+  /** Algorithms keys may be used with (the verifier's allow-list). */
+  algorithms: readonly string[]
+  /** Turns a JWK into a key for the crypto backend. Default: WebCrypto import. */
+  importKey?: KeyImporter
+  /** Allow a plain-http URL on a non-loopback host. Default `false`. */
+  allowHttp?: boolean
+  /** Receives fetch, miss, throttle, stale and key-change events. */
+  onEvent?: VerifierEventHandler
+  /** The fetch to use. Default: the global `fetch`. */
+  fetch?: typeof fetch
+  /** Extra request headers (e.g. a user agent). */
+  headers?: Record<string, string>
+}
+
+/** A remote JWKS cache: a {@link KeySource} with a manual refresh and a shutdown. */
+export interface JwksCache extends KeySource {
+  /** Fetch now (still one request in flight at a time), resolving when done. */
+  refresh(): Promise<void>
+  /** Stop background refreshes and timers. */
+  close(): void
+}
