@@ -16,6 +16,8 @@ export interface ClientSettings {
   authTTL?: number
   /** Milliseconds. */
   refreshTTL?: number
+  /** Family maximum lifetime, milliseconds; at least `refreshTTL`. */
+  familyTTL?: number
   refreshStrategy?: RefreshStrategy
   audience?: string
 }

@@ -125,9 +125,9 @@ export interface Store {
   readonly kind: string
   /** Creates the schema if absent. Idempotent. */
   init(): Promise<void>
-  /** True when the store answers (readiness). */
+  /** True when the store answers (readiness); false once closed. Never rejects. */
   ping(): Promise<boolean>
-  /** Closes connections; later calls reject. */
+  /** Closes connections; later calls (but `ping`) reject. Closing twice is harmless. */
   close(): Promise<void>
 
   /** A value of the store's metadata (keyring, admin token hash, schema version). */

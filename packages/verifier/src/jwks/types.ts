@@ -37,7 +37,10 @@ export interface JwksCacheOptions {
   timeout?: Duration
   /** Most keys held, and most keys accepted in one response. Default `100`. */
   maxKeys?: number
-  /** How long an unknown kid is remembered as unknown. Default: the cooldown. */
+  /**
+   * How long a kid that a refetch proved unknown is remembered as unknown: it then fails at
+   * once and never triggers a refetch. Default: the cooldown.
+   */
   negativeTtl?: Duration
   /** Largest accepted response body, in bytes. Default 1 MiB. */
   maxResponseBytes?: number
@@ -49,7 +52,7 @@ export interface CreateJwksCacheOptions extends JwksCacheOptions {
   url: string | URL
   /** Algorithms keys may be used with (the verifier's allow-list). */
   algorithms: readonly string[]
-  /** Turns a JWK into a key for the crypto backend. Default: WebCrypto import. */
+  /** Turns a JWK into a key for the crypto backend. Default: jose `importJWK` (WebCrypto). */
   importKey?: KeyImporter
   /** Allow a plain-http URL on a non-loopback host. Default `false`. */
   allowHttp?: boolean
@@ -63,8 +66,26 @@ export interface CreateJwksCacheOptions extends JwksCacheOptions {
 
 /** A remote JWKS cache: a {@link KeySource} with a manual refresh and a shutdown. */
 export interface JwksCache extends KeySource {
-  /** Fetch now (still one request in flight at a time), resolving when done. */
+  /**
+   * Fetch now, whatever the refetch window and backoff (still one request in flight at a
+   * time), resolving when done. Rejects with `ERR_KEYS_UNAVAILABLE` when the fetch fails;
+   * held keys stay.
+   */
   refresh(): Promise<void>
-  /** Stop background refreshes and timers. */
+  /** Stop background refreshes and timers, and abort a request in flight. Held keys still answer. */
   close(): void
+}
+
+/** Options of {@link createStaticKeySet}. */
+export interface CreateStaticKeySetOptions {
+  /** Algorithms keys may be used with (the verifier's allow-list). */
+  algorithms: readonly string[]
+  /** Turns a JWK into a key for the crypto backend. Default: jose `importJWK` (WebCrypto). */
+  importKey?: KeyImporter
+}
+
+/** A key set given in code: a {@link KeySource} whose keys are ready once {@link StaticKeySet.ready} resolves. */
+export interface StaticKeySet extends KeySource {
+  /** Resolves once every usable key is imported; lookups before that wait for it. */
+  readonly ready: Promise<void>
 }

@@ -1,0 +1,41 @@
+import { KEYRING_META, rewrapKeyring } from '../../crypto/keyring.js'
+import { CliError, UsageError } from '../errors.js'
+import { explainUnlockFailure } from '../failure.js'
+import type { Io } from '../io.js'
+import { checkNewPassword, requirePassword } from '../issuer.js'
+import type { CliOptions } from '../options.js'
+import { closeQuietly, openExistingStore } from '../store.js'
+
+/**
+ * `jwtis rekey --newPswd NEW`: wraps the store's data key under a key derived from the new
+ * password. The sealed keys are not touched, so tokens issued before still verify, and a
+ * running server (which holds the data key) carries on.
+ *
+ * @throws CliError when the old password is wrong (nothing changes).
+ * @example
+ * ```ts
+ * await rekey(parseCommandLine(['rekey', '-p', oldPswd, '--newPswd', newPswd], {}), processIo)
+ * ```
+ */
+export async function rekey(options: CliOptions, io: Io): Promise<void> {
+  const newPassword = options.newPassword
+  if (newPassword === undefined) throw new UsageError('`jwtis rekey` needs --newPswd (or JWTIS_NEW_PSWD)')
+  checkNewPassword(newPassword, options.sources.newPswd === 'env' ? 'JWTIS_NEW_PSWD' : '--newPswd')
+  const opened = await openExistingStore(options)
+  try {
+    const oldPassword = requirePassword(options, opened.label)
+    if (newPassword === oldPassword) throw new CliError('the new password is the same as the old one')
+    const meta = await opened.store.getMeta(KEYRING_META)
+    if (meta === undefined) throw new CliError(`the store at ${opened.label} has no keyring`)
+    let rewrapped: string
+    try {
+      rewrapped = await rewrapKeyring(meta, oldPassword, newPassword)
+    } catch (error) {
+      throw explainUnlockFailure(error, opened.label)
+    }
+    await opened.store.setMeta({ [KEYRING_META]: rewrapped })
+  } finally {
+    await closeQuietly(opened.store)
+  }
+  io.out(`the store at ${opened.label} now opens with the new password; the keys are unchanged`)
+}

@@ -1,0 +1,76 @@
+import { IssuerError, type IssuerErrorCode } from '../errors.js'
+import { StoreError } from '../store/errors.js'
+
+/** The one table from an issuer error code to its HTTP status. */
+export const HTTP_STATUS: Readonly<Record<IssuerErrorCode, number>> = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 401,
+  access_denied: 403,
+  not_found: 404,
+  client_exists: 409,
+  request_too_large: 413,
+  temporarily_unavailable: 503,
+  server_error: 500,
+}
+
+/** The JSON body of every error answer of the HTTP API. */
+export interface ErrorBody {
+  error: IssuerErrorCode
+  error_description: string
+}
+
+/** An error answer: status, extra headers and body. */
+export interface ErrorResponse {
+  status: number
+  headers: Record<string, string>
+  body: ErrorBody
+  /** The cause was not a refusal of the issuer but a failure: worth a server-side log line. */
+  internal: boolean
+}
+
+const GENERIC_DESCRIPTION = 'the issuer failed to handle the request'
+
+// Express and its parsers flag the caller's mistakes (e.g. a badly %-encoded path) with a 4xx
+// `status`; their messages may echo the input, so only the fact is kept.
+function isCallerMistake(err: unknown): boolean {
+  const status = (err as { status?: unknown } | null)?.status
+  return typeof status === 'number' && status >= 400 && status < 500
+}
+
+/**
+ * Maps any thrown value to the answer the caller sees. An `IssuerError` keeps its code and
+ * message (which never carry secrets); a `StoreError` is a 503; anything else a 500. Only
+ * fixed descriptions stand in for other errors, so no stack trace or library message
+ * reaches the caller.
+ *
+ * @example
+ * ```ts
+ * const { status, body } = toErrorResponse(new IssuerError('not_found', 'no client "shop"'))
+ * // status 404, body { error: 'not_found', error_description: 'no client "shop"' }
+ * ```
+ */
+export function toErrorResponse(err: unknown): ErrorResponse {
+  let code: IssuerErrorCode = 'server_error'
+  let description = GENERIC_DESCRIPTION
+  let internal = false
+  if (err instanceof IssuerError && Object.hasOwn(HTTP_STATUS, err.code)) {
+    code = err.code
+    description = err.message
+    internal = code === 'server_error'
+  } else if (isCallerMistake(err)) {
+    code = 'invalid_request'
+    description = 'the request is malformed'
+  } else if (err instanceof StoreError) {
+    // Its message names the file or host: for the operator's log, not the caller.
+    code = 'temporarily_unavailable'
+    description = 'the store is unavailable; try again later'
+    internal = true
+  } else {
+    internal = true
+  }
+  const status = HTTP_STATUS[code]
+  // RFC 6750 / RFC 6749: a 401 names the scheme the caller must use.
+  const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer realm="jwtis"' } : {}
+  return { status, headers, body: { error: code, error_description: description }, internal }
+}

@@ -1,0 +1,408 @@
+/**
+ * The default store: one embedded SQLite file (better-sqlite3). Write-ahead logging with
+ * `synchronous = FULL`, so a resolved write is on disk; every multi-row change runs in one
+ * immediate transaction; races (rotation, refresh generations) are settled by
+ * compare-and-set statements, which also hold when several processes share the file.
+ */
+import { randomBytes } from 'node:crypto'
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, realpathSync, renameSync, rmSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import type Database from 'better-sqlite3'
+import type {
+  ClientConfig,
+  ClientRecord,
+  FamilyAdvance,
+  FamilyRecord,
+  KeyRecord,
+  KeyRotation,
+  KeyState,
+  KeyUse,
+  Store,
+} from './contract.js'
+import { StoreError } from './errors.js'
+import { openStoreFile } from './sqlite-open.js'
+import { createSchema } from './sqlite-schema.js'
+
+/** Options of {@link createSqliteStore}. */
+export interface SqliteStoreOptions {
+  /**
+   * Path of the database file; relative paths resolve against the working directory. The
+   * folder is created (mode 0700) and the file too (mode 0600) when absent.
+   */
+  path: string
+}
+
+/** The SQLite store, which can also copy itself while in use. */
+export interface SqliteStore extends Store {
+  /** The absolute path of the database file. */
+  readonly path: string
+  /**
+   * Writes a consistent copy of the live store to `destination` (SQLite online backup),
+   * mode 0600. The copy is made beside the destination and renamed into place, so the
+   * destination is never a half-written file; an existing file there is replaced.
+   */
+  backup(destination: string): Promise<void>
+}
+
+interface ClientRow {
+  kid: string
+  token_hash: string
+  config: string
+  created_at: number
+}
+
+interface KeyRow {
+  id: string
+  client_kid: string
+  use: KeyUse
+  state: KeyState
+  alg: string
+  public_jwk: string
+  sealed_private: string
+  created_at: number
+  activated_at: number | null
+  expires_at: number
+  retire_until: number | null
+}
+
+interface FamilyRow {
+  id: string
+  client_kid: string
+  sub: string
+  jti: string
+  generation: number
+  prev_jti: string | null
+  superseded_at: number | null
+  expires_at: number
+  max_expires_at: number
+  revoked_at: number | null
+  created_at: number
+}
+
+function toClient(row: ClientRow): ClientRecord {
+  return { kid: row.kid, tokenHash: row.token_hash, config: JSON.parse(row.config) as ClientConfig, createdAt: row.created_at }
+}
+
+function toKey(row: KeyRow): KeyRecord {
+  const key: KeyRecord = {
+    id: row.id,
+    clientKid: row.client_kid,
+    use: row.use,
+    state: row.state,
+    alg: row.alg,
+    publicJwk: row.public_jwk,
+    sealedPrivate: row.sealed_private,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  }
+  if (row.activated_at !== null) key.activatedAt = row.activated_at
+  if (row.retire_until !== null) key.retireUntil = row.retire_until
+  return key
+}
+
+function keyParams(key: KeyRecord): Record<string, unknown> {
+  return {
+    id: key.id,
+    client_kid: key.clientKid,
+    use: key.use,
+    state: key.state,
+    alg: key.alg,
+    public_jwk: key.publicJwk,
+    sealed_private: key.sealedPrivate,
+    created_at: key.createdAt,
+    activated_at: key.activatedAt ?? null,
+    expires_at: key.expiresAt,
+    retire_until: key.retireUntil ?? null,
+  }
+}
+
+function toFamily(row: FamilyRow): FamilyRecord {
+  const family: FamilyRecord = {
+    id: row.id,
+    clientKid: row.client_kid,
+    sub: row.sub,
+    jti: row.jti,
+    generation: row.generation,
+    expiresAt: row.expires_at,
+    maxExpiresAt: row.max_expires_at,
+    createdAt: row.created_at,
+  }
+  if (row.prev_jti !== null) family.prevJti = row.prev_jti
+  if (row.superseded_at !== null) family.supersededAt = row.superseded_at
+  if (row.revoked_at !== null) family.revokedAt = row.revoked_at
+  return family
+}
+
+const KEY_COLUMNS =
+  'id, client_kid, use, state, alg, public_jwk, sealed_private, created_at, activated_at, expires_at, retire_until'
+const KEY_VALUES =
+  '@id, @client_kid, @use, @state, @alg, @public_jwk, @sealed_private, @created_at, @activated_at, @expires_at, @retire_until'
+/** The states filter is a JSON array of states, or NULL for all. */
+const STATES_FILTER = '(@states IS NULL OR state IN (SELECT value FROM json_each(@states)))'
+
+function prepareStatements(db: Database.Database) {
+  return {
+    getMeta: db.prepare<[string], string>('SELECT value FROM meta WHERE name = ?').pluck(),
+    upsertMeta: db.prepare<[string, string]>(
+      'INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value',
+    ),
+    insertMeta: db.prepare<[string, string]>('INSERT INTO meta (name, value) VALUES (?, ?)'),
+
+    insertClient: db.prepare<[string, string, string, number]>(
+      'INSERT INTO clients (kid, token_hash, config, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING',
+    ),
+    getClient: db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE kid = ?'),
+    findClient: db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE token_hash = ?'),
+    listClients: db.prepare<[], ClientRow>('SELECT * FROM clients ORDER BY created_at, rowid'),
+    deleteClient: db.prepare<[string]>('DELETE FROM clients WHERE kid = ?'),
+
+    insertKey: db.prepare(`INSERT INTO keys (${KEY_COLUMNS}) VALUES (${KEY_VALUES}) ON CONFLICT (id) DO NOTHING`),
+    listKeys: db.prepare<[{ states: string | null }], KeyRow>(
+      `SELECT * FROM keys WHERE ${STATES_FILTER} ORDER BY created_at, rowid`,
+    ),
+    listClientKeys: db.prepare<[{ client: string; states: string | null }], KeyRow>(
+      `SELECT * FROM keys WHERE client_kid = @client AND ${STATES_FILTER} ORDER BY created_at, rowid`,
+    ),
+    retireCurrent: db.prepare<[{ id: string; client: string; use: string; until: number }]>(
+      `UPDATE keys SET state = 'retired', retire_until = @until
+       WHERE id = @id AND client_kid = @client AND use = @use AND state = 'current'`,
+    ),
+    promoteNext: db.prepare<[{ id: string; client: string; use: string; at: number; expires: number }]>(
+      `UPDATE keys SET state = 'current', activated_at = @at, expires_at = @expires
+       WHERE id = @id AND client_kid = @client AND use = @use AND state = 'next'`,
+    ),
+    purgeKeys: db.prepare<[number]>("DELETE FROM keys WHERE state = 'retired' AND retire_until <= ?"),
+
+    insertFamily: db.prepare(
+      `INSERT INTO families (id, client_kid, sub, jti, generation, prev_jti, superseded_at, expires_at,
+         max_expires_at, revoked_at, created_at)
+       VALUES (@id, @client_kid, @sub, @jti, @generation, @prev_jti, @superseded_at, @expires_at,
+         @max_expires_at, @revoked_at, @created_at)`,
+    ),
+    getFamily: db.prepare<[string], FamilyRow>('SELECT * FROM families WHERE id = ?'),
+    advanceFamily: db.prepare<[{ id: string; expect: string; jti: string; expires: number; at: number }], FamilyRow>(
+      `UPDATE families
+       SET prev_jti = jti, jti = @jti, superseded_at = @at, generation = generation + 1,
+           expires_at = min(@expires, max_expires_at)
+       WHERE id = @id AND jti = @expect AND revoked_at IS NULL
+       RETURNING *`,
+    ),
+    extendFamily: db.prepare<[{ id: string; jti: string; expires: number }]>(
+      `UPDATE families SET expires_at = min(@expires, max_expires_at)
+       WHERE id = @id AND jti = @jti AND revoked_at IS NULL`,
+    ),
+    revokeFamily: db.prepare<[number, string]>(
+      'UPDATE families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+    ),
+    revokeSubject: db.prepare<[number, string, string]>(
+      'UPDATE families SET revoked_at = ? WHERE client_kid = ? AND sub = ? AND revoked_at IS NULL',
+    ),
+    purgeFamilies: db.prepare<[number]>('DELETE FROM families WHERE max_expires_at <= ?'),
+  }
+}
+
+type Statements = ReturnType<typeof prepareStatements>
+
+/**
+ * Opens (or creates) the SQLite store at `options.path`. The file is checked at once: a
+ * truncated, corrupted or foreign file throws a {@link StoreError} (`unusable`) whose
+ * message names the path, and is left untouched. The schema is created by `init()` (or the
+ * first call that needs it).
+ *
+ * @throws StoreError when the file cannot be created, opened or trusted.
+ * @example
+ * ```ts
+ * const store = createSqliteStore({ path: './data/keys.db' })
+ * await store.init()
+ * await store.backup('./backups/keys-2025-01-01.db')
+ * await store.close()
+ * ```
+ */
+export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  if (typeof options?.path !== 'string' || options.path.trim() === '') {
+    throw new TypeError('createSqliteStore needs a file path')
+  }
+  const path = resolve(options.path)
+  const opened = openStoreFile(path)
+  const db = opened.db
+  let initialised = opened.initialised
+  const probe = db.prepare('SELECT 1')
+  let statements: Statements | undefined
+  let closed = false
+
+  function ready(): Statements {
+    if (closed) throw new StoreError('closed', `the store ${path} is closed`)
+    if (!statements) {
+      if (!initialised) createSchema(db)
+      initialised = true
+      statements = prepareStatements(db)
+    }
+    return statements
+  }
+
+  /** Runs synchronous work as a settled promise; unexpected errors become StoreErrors. */
+  function run<T>(work: (s: Statements) => T): Promise<T> {
+    try {
+      return Promise.resolve(work(ready()))
+    } catch (err) {
+      if (err instanceof StoreError) return Promise.reject(err)
+      const reason = err instanceof Error ? err.message : String(err)
+      return Promise.reject(new StoreError('failed', `the store ${path} failed: ${reason}`, { cause: err }))
+    }
+  }
+
+  /** A write transaction that takes the write lock at once, so it never fails half-way on a lock upgrade. */
+  function transact<A extends unknown[], T>(body: (...args: A) => T): (...args: A) => T {
+    const transaction = db.transaction(body)
+    return (...args: A) => transaction.immediate(...args)
+  }
+
+  const setMetaEntries = transact((s: Statements, entries: Readonly<Record<string, string>>) => {
+    for (const [name, value] of Object.entries(entries)) s.upsertMeta.run(name, value)
+  })
+  const initMetaEntries = transact((s: Statements, entries: Readonly<Record<string, string>>): boolean => {
+    const names = Object.keys(entries)
+    if (names.some((name) => s.getMeta.get(name) !== undefined)) return false
+    for (const name of names) s.insertMeta.run(name, entries[name]!)
+    return true
+  })
+  const insertClientWithKeys = transact((s: Statements, client: ClientRecord, keys: readonly KeyRecord[]): boolean => {
+    const inserted = s.insertClient.run(client.kid, client.tokenHash, JSON.stringify(client.config), client.createdAt)
+    if (inserted.changes === 0) return false
+    for (const key of keys) {
+      if (key.clientKid !== client.kid) {
+        throw new StoreError('failed', `a key for client ${key.clientKid} was given with client ${client.kid}`)
+      }
+      if (s.insertKey.run(keyParams(key)).changes === 0) {
+        throw new StoreError('failed', `key ${key.id} exists already; client ${client.kid} was not added`)
+      }
+    }
+    return true
+  })
+  const rotate = transact((s: Statements, r: KeyRotation): boolean => {
+    const retired = s.retireCurrent.run({ id: r.expectCurrentId, client: r.clientKid, use: r.use, until: r.retireUntil })
+    if (retired.changes === 0) return false
+    const promoted = s.promoteNext.run({
+      id: r.promoteId,
+      client: r.clientKid,
+      use: r.use,
+      at: r.activatedAt,
+      expires: r.expiresAt,
+    })
+    if (promoted.changes === 0) {
+      throw new StoreError('failed', `key ${r.promoteId} is not the next ${r.use} key of client ${r.clientKid}`)
+    }
+    if (r.newNext && s.insertKey.run(keyParams(r.newNext)).changes === 0) {
+      throw new StoreError('failed', `key ${r.newNext.id} exists already; the rotation was not applied`)
+    }
+    return true
+  })
+
+  return {
+    kind: 'sqlite',
+    path,
+
+    init: () => run(() => undefined),
+    ping: async () => {
+      if (closed) return false
+      try {
+        probe.get()
+        return true
+      } catch {
+        return false
+      }
+    },
+    close: async () => {
+      if (closed) return
+      closed = true
+      db.close()
+    },
+
+    getMeta: (name) => run((s) => s.getMeta.get(name)),
+    setMeta: (entries) => run((s) => setMetaEntries(s, entries)),
+    initMeta: (entries) => run((s) => initMetaEntries(s, entries)),
+
+    insertClient: (client, keys) => run((s) => insertClientWithKeys(s, client, keys)),
+    getClient: (kid) => run((s) => maybe(s.getClient.get(kid), toClient)),
+    findClientByTokenHash: (tokenHash) => run((s) => maybe(s.findClient.get(tokenHash), toClient)),
+    listClients: () => run((s) => s.listClients.all().map(toClient)),
+    // Keys and families go with it (ON DELETE CASCADE), in the same statement.
+    deleteClient: (kid) => run((s) => s.deleteClient.run(kid).changes > 0),
+
+    listKeys: (filter) =>
+      run((s) => {
+        const states = filter?.states ? JSON.stringify(filter.states) : null
+        const rows =
+          filter?.clientKid === undefined
+            ? s.listKeys.all({ states })
+            : s.listClientKeys.all({ client: filter.clientKid, states })
+        return rows.map(toKey)
+      }),
+    insertKey: (key) => run((s) => s.insertKey.run(keyParams(key)).changes === 1),
+    rotateKeys: (rotation) => run((s) => rotate(s, rotation)),
+    purgeRetiredKeys: (now) => run((s) => s.purgeKeys.run(now).changes),
+
+    insertFamily: (family) =>
+      run((s) => {
+        s.insertFamily.run({
+          id: family.id,
+          client_kid: family.clientKid,
+          sub: family.sub,
+          jti: family.jti,
+          generation: family.generation,
+          prev_jti: family.prevJti ?? null,
+          superseded_at: family.supersededAt ?? null,
+          expires_at: family.expiresAt,
+          max_expires_at: family.maxExpiresAt,
+          revoked_at: family.revokedAt ?? null,
+          created_at: family.createdAt,
+        })
+      }),
+    getFamily: (id) => run((s) => maybe(s.getFamily.get(id), toFamily)),
+    advanceFamily: (id, expectJti, next: FamilyAdvance) =>
+      run((s) =>
+        maybe(s.advanceFamily.get({ id, expect: expectJti, jti: next.jti, expires: next.expiresAt, at: next.at }), toFamily),
+      ),
+    extendFamily: (id, jti, expiresAt) => run((s) => s.extendFamily.run({ id, jti, expires: expiresAt }).changes === 1),
+    revokeFamily: (id, at) => run((s) => s.revokeFamily.run(at, id).changes === 1),
+    revokeSubject: (clientKid, sub, at) => run((s) => s.revokeSubject.run(at, clientKid, sub).changes),
+    purgeFamilies: (now) => run((s) => s.purgeFamilies.run(now).changes),
+
+    backup: async (destination) => {
+      ready()
+      await backupTo(db, path, destination)
+    },
+  }
+}
+
+function maybe<R, T>(row: R | undefined, map: (row: R) => T): T | undefined {
+  return row === undefined ? undefined : map(row)
+}
+
+/** Copies the live database beside `destination`, then renames it into place. */
+async function backupTo(db: Database.Database, source: string, destination: string): Promise<void> {
+  if (typeof destination !== 'string' || destination.trim() === '') throw new TypeError('backup needs a file path')
+  const target = resolve(destination)
+  if (target === source || (existsSync(target) && realpathSync(target) === realpathSync(source))) {
+    throw new StoreError('failed', `refusing to back up the store ${source} onto itself`)
+  }
+  const folder = dirname(target)
+  const temporary = `${target}.${randomBytes(6).toString('hex')}.partial`
+  try {
+    mkdirSync(folder, { recursive: true, mode: 0o700 })
+    closeSync(openSync(temporary, 'wx', 0o600))
+    await db.backup(temporary)
+    renameSync(temporary, target)
+    const handle = openSync(folder, 'r')
+    try {
+      fsyncSync(handle)
+    } finally {
+      closeSync(handle)
+    }
+  } catch (err) {
+    rmSync(temporary, { force: true })
+    if (err instanceof StoreError) throw err
+    const reason = err instanceof Error ? err.message : String(err)
+    throw new StoreError('failed', `the backup of ${source} to ${target} failed: ${reason}`, { cause: err })
+  }
+}

@@ -1,0 +1,26 @@
+export { createVerifier } from './node/create-verifier.js'
+export { type VerifyErrorCode, type VerifyErrorOptions, VerifyError, isVerifyError } from './errors.js'
+export { parseDuration } from './duration.js'
+export { createJwksCache, createStaticKeySet } from './jwks/index.js'
+export type { VerifierEvent, VerifierEventHandler } from './events.js'
+export type { KeyImporter, KeyLookup, KeySource, KeySourceStatus, ResolvedKey } from './key-source.js'
+export type {
+  CreateJwksCacheOptions,
+  CreateStaticKeySetOptions,
+  Duration,
+  JsonWebKeyLike,
+  JsonWebKeySetLike,
+  JwksCache,
+  JwksCacheOptions,
+  StaticKeySet,
+} from './jwks/types.js'
+export type {
+  CheckOptions,
+  IssuerOptions,
+  KeyInput,
+  KeyObjectLike,
+  KeySourceOptions,
+  TokenCacheOptions,
+  VerifierOptions,
+} from './options.js'
+export type { JwtHeader, JwtPayload, Verifier, VerifierSourceStatus, VerifierStatus, VerifyResult } from './types.js'

@@ -1,0 +1,90 @@
+import { parseDuration } from '../duration.js'
+import type { KeyImporter } from '../key-source.js'
+import type { VerifierEventHandler } from '../events.js'
+import { importJwkWithJose } from './import-keys.js'
+import { checkAllowList } from './select-keys.js'
+import { checkJwksUrl } from './source-url.js'
+import type { CreateJwksCacheOptions } from './types.js'
+
+/** {@link CreateJwksCacheOptions} checked, with defaults applied and durations in milliseconds. */
+export interface ResolvedCacheOptions {
+  url: URL
+  algorithms: readonly string[]
+  allowed: ReadonlySet<string>
+  importKey: KeyImporter
+  onEvent: VerifierEventHandler | undefined
+  fetch: typeof fetch
+  headers: Record<string, string> | undefined
+  maxAgeMs: number
+  cooldownMs: number
+  staleIfErrorMs: number
+  timeoutMs: number
+  negativeTtlMs: number
+  maxKeys: number
+  maxResponseBytes: number
+}
+
+const DEFAULT_MAX_AGE = '10m'
+const DEFAULT_COOLDOWN = '30s'
+const DEFAULT_STALE_IF_ERROR = '24h'
+const DEFAULT_TIMEOUT = '5s'
+const DEFAULT_MAX_KEYS = 100
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
+
+/**
+ * Checks the options once, at construction.
+ *
+ * @throws TypeError naming the option at fault.
+ */
+export function resolveCacheOptions(options: CreateJwksCacheOptions): ResolvedCacheOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('JWKS cache options must be an object')
+  const url = checkJwksUrl(options.url, options.allowHttp === true)
+  const allowed = checkAllowList(options.algorithms)
+  const cooldownMs = parseDuration(options.cooldown ?? DEFAULT_COOLDOWN, 'cache.cooldown')
+  return {
+    url,
+    algorithms: [...allowed],
+    allowed,
+    importKey: optionalFunction(options.importKey, 'importKey') ?? importJwkWithJose,
+    onEvent: optionalFunction(options.onEvent, 'onEvent'),
+    fetch: optionalFunction(options.fetch, 'fetch') ?? globalFetch(),
+    headers: checkHeaders(options.headers),
+    maxAgeMs: positive(parseDuration(options.maxAge ?? DEFAULT_MAX_AGE, 'cache.maxAge'), 'cache.maxAge'),
+    cooldownMs,
+    staleIfErrorMs: parseDuration(options.staleIfError ?? DEFAULT_STALE_IF_ERROR, 'cache.staleIfError'),
+    timeoutMs: positive(parseDuration(options.timeout ?? DEFAULT_TIMEOUT, 'cache.timeout'), 'cache.timeout'),
+    negativeTtlMs: parseDuration(options.negativeTtl ?? cooldownMs, 'cache.negativeTtl'),
+    maxKeys: positiveInteger(options.maxKeys ?? DEFAULT_MAX_KEYS, 'cache.maxKeys'),
+    maxResponseBytes: positiveInteger(options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, 'cache.maxResponseBytes'),
+  }
+}
+
+function globalFetch(): typeof fetch {
+  if (typeof globalThis.fetch !== 'function') throw new TypeError('no global fetch: pass the fetch option')
+  return globalThis.fetch.bind(globalThis)
+}
+
+function checkHeaders(headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (headers === undefined) return undefined
+  try {
+    new Headers(headers)
+  } catch {
+    throw new TypeError('headers must be an object of valid HTTP header names and values')
+  }
+  return { ...headers }
+}
+
+function positive(ms: number, what: string): number {
+  if (ms > 0) return ms
+  throw new TypeError(`${what} must be longer than zero`)
+}
+
+function positiveInteger(value: unknown, what: string): number {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value
+  throw new TypeError(`${what} must be a positive integer`)
+}
+
+function optionalFunction<F>(value: F | undefined, what: string): F | undefined {
+  if (value === undefined || typeof value === 'function') return value
+  throw new TypeError(`${what} must be a function`)
+}

@@ -1,0 +1,116 @@
+/** One JWKS request's settings. */
+export interface FetchJwksOptions {
+  fetch: typeof fetch
+  /** Milliseconds for the whole exchange, body included. */
+  timeoutMs: number
+  /** Largest accepted body, in bytes. */
+  maxBytes: number
+  /** The validator of the keys held, sent as `If-None-Match`. */
+  etag?: string | undefined
+  headers?: Record<string, string> | undefined
+  /** Aborts the request when the cache closes. */
+  signal?: AbortSignal | undefined
+}
+
+/** A successful JWKS exchange. */
+export type FetchJwksResult =
+  | { status: 304; headers: Headers }
+  | { status: number; headers: Headers; document: unknown; etag: string | undefined }
+
+/** Why a JWKS request failed. Its message names no secret and is fit for logs. */
+export class JwksFetchError extends Error {
+  override readonly name = 'JwksFetchError'
+}
+
+/**
+ * Fetches a JWKS document. Rejects with a {@link JwksFetchError} on a network error, a
+ * timeout, any redirect, a status other than 2xx or 304, a body over `maxBytes` (counted
+ * while streaming, whatever `Content-Length` claims) or a body that is not JSON.
+ */
+export async function fetchJwks(url: URL, options: FetchJwksOptions): Promise<FetchJwksResult> {
+  const timeout = AbortSignal.timeout(options.timeoutMs)
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal])
+  const headers = new Headers(options.headers)
+  headers.set('accept', 'application/jwk-set+json, application/json')
+  if (options.etag !== undefined) headers.set('if-none-match', options.etag)
+  try {
+    const response = await options.fetch(url, { method: 'GET', headers, redirect: 'manual', signal })
+    if (response.status === 304) {
+      await discard(response)
+      if (options.etag !== undefined) return { status: 304, headers: response.headers }
+      throw new JwksFetchError('JWKS endpoint answered 304 to a request without If-None-Match')
+    }
+    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+      await discard(response)
+      throw new JwksFetchError(`JWKS endpoint redirected (HTTP ${response.status}); redirects are refused`)
+    }
+    if (response.status < 200 || response.status > 299) {
+      await discard(response)
+      throw new JwksFetchError(`JWKS endpoint answered HTTP ${response.status}`)
+    }
+    const text = await readText(response, options.maxBytes)
+    let document: unknown
+    try {
+      document = JSON.parse(text)
+    } catch {
+      throw new JwksFetchError('JWKS response is not valid JSON')
+    }
+    return { status: response.status, headers: response.headers, document, etag: response.headers.get('etag') ?? undefined }
+  } catch (err) {
+    if (err instanceof JwksFetchError) throw err
+    if (timeout.aborted) throw new JwksFetchError(`JWKS request timed out after ${options.timeoutMs} ms`, { cause: err })
+    if (options.signal?.aborted) throw new JwksFetchError('JWKS request aborted: the cache was closed', { cause: err })
+    throw new JwksFetchError(`JWKS request failed: ${describe(err)}`, { cause: err })
+  }
+}
+
+async function readText(response: Response, maxBytes: number): Promise<string> {
+  const tooLarge = (): JwksFetchError => new JwksFetchError(`JWKS response is larger than ${maxBytes} bytes`)
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
+  if (declared > maxBytes) {
+    await discard(response)
+    throw tooLarge()
+  }
+  if (response.body === null) throw new JwksFetchError('JWKS response has no body')
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined)
+      throw tooLarge()
+    }
+    chunks.push(value)
+  }
+  const body = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body)
+  } catch {
+    throw new JwksFetchError('JWKS response is not valid UTF-8')
+  }
+}
+
+/** Releases a body we will not read. */
+async function discard(response: Response): Promise<void> {
+  try {
+    await response.body?.cancel()
+  } catch {
+    // The body may already be errored; there is nothing left to release.
+  }
+}
+
+/** A network error's message, with the system code undici hides in its cause. */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const cause: unknown = err.cause
+  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? cause.code : undefined
+  return typeof code === 'string' ? `${err.message} (${code})` : err.message
+}

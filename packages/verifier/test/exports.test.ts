@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import * as neutral from '../src/index.js'
+import * as node from '../src/index.node.js'
+
+/** The exported type names, read from the entry's source (types leave no runtime trace). */
+function typeExports(file: string): string[] {
+  const source = readFileSync(new URL(file, import.meta.url), 'utf8')
+  const names: string[] = []
+  for (const [, list] of source.matchAll(/export type \{([^}]*)\}/g)) names.push(...list!.split(',').map((n) => n.trim()))
+  for (const [, list] of source.matchAll(/export \{([^}]*)\}/g)) {
+    for (const entry of list!.split(',')) if (entry.trim().startsWith('type ')) names.push(entry.trim().slice(5))
+  }
+  return names.filter(Boolean).sort()
+}
+
+describe('public surface', () => {
+  it('exports these values', () => {
+    expect(Object.keys(neutral).sort()).toMatchInlineSnapshot(`
+      [
+        "VerifyError",
+        "createJwksCache",
+        "createStaticKeySet",
+        "createVerifier",
+        "isVerifyError",
+        "parseDuration",
+      ]
+    `)
+  })
+
+  it('exports these types', () => {
+    expect(typeExports('../src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "CheckOptions",
+        "CreateJwksCacheOptions",
+        "CreateStaticKeySetOptions",
+        "Duration",
+        "IssuerOptions",
+        "JsonWebKeyLike",
+        "JsonWebKeySetLike",
+        "JwksCache",
+        "JwksCacheOptions",
+        "JwtHeader",
+        "JwtPayload",
+        "KeyImporter",
+        "KeyInput",
+        "KeyLookup",
+        "KeyObjectLike",
+        "KeySource",
+        "KeySourceOptions",
+        "KeySourceStatus",
+        "ResolvedKey",
+        "StaticKeySet",
+        "TokenCacheOptions",
+        "Verifier",
+        "VerifierEvent",
+        "VerifierEventHandler",
+        "VerifierOptions",
+        "VerifierSourceStatus",
+        "VerifierStatus",
+        "VerifyErrorCode",
+        "VerifyErrorOptions",
+        "VerifyResult",
+      ]
+    `)
+  })
+
+  it('offers the same names on the Node.js entry, with its own createVerifier', () => {
+    expect(Object.keys(node).sort()).toEqual(Object.keys(neutral).sort())
+    expect(typeExports('../src/index.node.ts')).toEqual(typeExports('../src/index.ts'))
+    expect(node.createVerifier).not.toBe(neutral.createVerifier)
+    expect(node.VerifyError).toBe(neutral.VerifyError)
+  })
+
+  it('keeps index files to named re-exports', () => {
+    for (const file of ['../src/index.ts', '../src/index.node.ts']) {
+      const source = readFileSync(new URL(file, import.meta.url), 'utf8')
+      const statements = source.split(/\n(?=export )/).map((s) => s.trim()).filter(Boolean)
+      for (const statement of statements) expect(statement).toMatch(/^export (type )?\{[^}]*\} from '\.\/[\w/.-]+\.js'$/)
+    }
+  })
+})
