@@ -34,7 +34,7 @@ export interface JwtPayload {
 export interface VerifyResult<Payload extends JwtPayload = JwtPayload> {
   /** The verified claims, as plain data. */
   payload: Payload
-  /** The verified protected header, as plain data. */
+  /** The verified protected header, as plain data; frozen, since tokens with equal headers share it. */
   protectedHeader: JwtHeader
 }
 

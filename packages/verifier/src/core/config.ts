@@ -16,6 +16,8 @@ export interface VerifierConfig {
   single: Route | undefined
   /** With `issuers`: routes by accepted `iss`. */
   byIssuer: ReadonlyMap<string, Route>
+  /** Every alg some route allows: an alg outside it is refused before routing. */
+  algorithms: ReadonlySet<string>
   maxTokenLength: number
   /** Size of the verified-token cache; undefined when it is off. */
   tokenCacheMax: number | undefined
@@ -51,7 +53,15 @@ export function resolveVerifierConfig(options: unknown, backend: CryptoBackend):
 
   if (options['issuers'] === undefined) {
     const route = buildRoute(options, '', context)
-    return { routes: [route], single: route, byIssuer: new Map(), maxTokenLength, tokenCacheMax, onEvent }
+    return {
+      routes: [route],
+      single: route,
+      byIssuer: new Map(),
+      algorithms: route.algorithms,
+      maxTokenLength,
+      tokenCacheMax,
+      onEvent,
+    }
   }
 
   const entries = options['issuers']
@@ -80,7 +90,8 @@ export function resolveVerifierConfig(options: unknown, backend: CryptoBackend):
     for (const route of routes) route.close()
     throw err
   }
-  return { routes, single: undefined, byIssuer, maxTokenLength, tokenCacheMax, onEvent }
+  const algorithms = new Set(routes.flatMap((route) => [...route.algorithms]))
+  return { routes, single: undefined, byIssuer, algorithms, maxTokenLength, tokenCacheMax, onEvent }
 }
 
 function tokenCacheSize(value: unknown): number | undefined {

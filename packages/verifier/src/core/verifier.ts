@@ -19,14 +19,14 @@ function noop(): void {}
 
 /**
  * Builds a verifier on a crypto backend. The work per token, in order: the verified-token
- * cache (when on), strict parsing, routing by `iss` (with `issuers`), the alg allow-list
- * and `typ`, the key lookup, the ECDSA range check, the signature, the claims. Everything
+ * cache (when on), strict parsing, the alg allow-list, routing by `iss` (with `issuers`)
+ * and that issuer's allow-list, `typ`, the key lookup, the ECDSA range check, the signature, the claims. Everything
  * stays synchronous until a key source or the backend needs to wait, so the Node.js path
  * settles in one promise.
  */
 export function buildVerifier(options: VerifierOptions, backend: CryptoBackend): Verifier {
   const config = resolveVerifierConfig(options, backend)
-  const { routes, single, byIssuer, maxTokenLength, onEvent } = config
+  const { routes, single, byIssuer, algorithms, maxTokenLength, onEvent } = config
   const { decodeBytes } = backend
   const parseToken = createTokenParser({ maxLength: maxTokenLength, decodeText: backend.decodeText })
   const tokenCache = config.tokenCacheMax === undefined ? undefined : createVerifiedTokenCache(config.tokenCacheMax)
@@ -113,9 +113,13 @@ export function buildVerifier(options: VerifierOptions, backend: CryptoBackend):
     }
     try {
       const parsed = parseToken(token)
-      const route = single ?? routeOf(parsed.payload)
       const header = parsed.header
-      if (!route.algorithms.has(header.alg)) throw new VerifyError('ERR_ALG_NOT_ALLOWED', 'the token\'s alg is not allowed')
+      // With one issuer its allow-list is the union; with several, refuse before routing.
+      if (!algorithms.has(header.alg)) throw new VerifyError('ERR_ALG_NOT_ALLOWED', 'the token\'s alg is not allowed')
+      const route = single ?? routeOf(parsed.payload)
+      if (single === undefined && !route.algorithms.has(header.alg)) {
+        throw new VerifyError('ERR_ALG_NOT_ALLOWED', 'the token\'s alg is not allowed for its issuer')
+      }
       if (route.typ !== undefined && !route.typ(header['typ'])) {
         throw new VerifyError('ERR_TYP_MISMATCH', 'the token\'s typ is not the expected one')
       }

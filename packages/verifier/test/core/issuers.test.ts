@@ -90,4 +90,24 @@ describe.each(BACKENDS)('issuers ($name)', ({ createVerifier }) => {
     }
     verifier.close()
   })
+
+  it('refuses an alg no issuer allows before routing, and one its issuer does not allow after', async () => {
+    const verifier = createVerifier({
+      audience: AUDIENCE,
+      algorithms: ['ES256', 'RS256'],
+      issuers: [
+        { issuer: ALPHA, keys: alpha.jwk, algorithms: ['ES256'] },
+        { issuer: BETA, keys: beta.jwk },
+      ],
+    })
+    await verifier.verify(await mint(alpha, { claims: { iss: ALPHA } }))
+    await verifier.verify(await mint(beta, { claims: { iss: BETA } }))
+    expect(await code(verifier.verify(await mint(gamma, { claims: { iss: 'https://unknown.example' } })))).toBe(
+      'ERR_ALG_NOT_ALLOWED',
+    )
+    expect(await code(verifier.verify(await mint(beta, { claims: { iss: ALPHA } })))).toBe('ERR_ALG_NOT_ALLOWED')
+    expect(await code(verifier.verify(await mint(beta, { claims: { iss: 'https://unknown.example' } })))).toBe(
+      'ERR_ISSUER_UNKNOWN',
+    )
+  })
 })

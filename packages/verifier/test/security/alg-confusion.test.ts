@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectRejected } from './helpers/expect.js'
 import { type SecurityFixture, startFixture } from './helpers/fixture.js'
 import { type JsonServer, startJsonServer } from './helpers/http.js'
-import { b64url, createJwt, fromB64url, generateKeyPair, type TestKeyPair } from './helpers/jwt.js'
+import { b64url, createJwt, fromB64url, generateKeyPair, signatureHolds, type TestKeyPair } from './helpers/jwt.js'
 import { type TestVerifier, VERIFIER_PATHS } from './helpers/verifiers.js'
 
 /** Every byte string a naive verifier might take as the "secret" of a public key. */
@@ -118,12 +118,14 @@ describe.each(VERIFIER_PATHS)('alg confusion ($name)', ({ createVerifier }) => {
     it('refuses ES384 and ES512 headers over a P-256 key with all algs allowed', async () => {
       for (const alg of ['ES384', 'ES512']) {
         const token = createJwt({ key: bare.p256.privateKey, header: { alg, kid: bare.p256.kid } })
+        expect(signatureHolds(token, alg, bare.p256.publicKey)).toBe(true)
         await expectRejected(bareVerifier.verify(token), ['ERR_ALG_NOT_ALLOWED', 'ERR_KID_UNKNOWN'], token)
       }
     })
 
     it('refuses ES256 over a P-384 key', async () => {
       const token = createJwt({ key: bare.p384.privateKey, header: { alg: 'ES256', kid: bare.p384.kid } })
+      expect(signatureHolds(token, 'ES256', bare.p384.publicKey)).toBe(true)
       await expectRejected(bareVerifier.verify(token), ['ERR_ALG_NOT_ALLOWED', 'ERR_KID_UNKNOWN'], token)
     })
 
@@ -146,6 +148,8 @@ describe.each(VERIFIER_PATHS)('alg confusion ($name)', ({ createVerifier }) => {
       // Valid RSA signatures by the named key: only the key's own alg refuses them.
       const asPs = createJwt({ key: rs.privateKey, header: { alg: 'PS256', kid: rs.kid } })
       const asRs = createJwt({ key: ps.privateKey, header: { alg: 'RS256', kid: ps.kid } })
+      expect(signatureHolds(asPs, 'PS256', rs.publicKey)).toBe(true)
+      expect(signatureHolds(asRs, 'RS256', ps.publicKey)).toBe(true)
       await expectRejected(verifier.verify(asPs), ['ERR_ALG_NOT_ALLOWED', 'ERR_KID_UNKNOWN'], asPs)
       await expectRejected(verifier.verify(asRs), ['ERR_ALG_NOT_ALLOWED', 'ERR_KID_UNKNOWN'], asRs)
     })

@@ -21,6 +21,14 @@ function headerWithRemainder(key: TestKeyPair, remainder: 1 | 2): string {
   }
 }
 
+/** A claims JSON text whose byte length leaves a remainder of `remainder` mod 3. */
+function payloadWithRemainder(remainder: 1 | 2): string {
+  for (let pad = 0; ; pad++) {
+    const text = JSON.stringify(claims({ 'x-pad': 'p'.repeat(pad) }))
+    if (Buffer.byteLength(text) % 3 === remainder) return text
+  }
+}
+
 /** Sets the unused low bits of a segment's last character (length mod 4 must be 2 or 3). */
 function setUnusedBits(segment: string): string {
   const unusedMask = segment.length % 4 === 2 ? 0x0f : 0x03
@@ -125,8 +133,7 @@ describe.each(VERIFIER_PATHS)('compact serialization ($name)', ({ createVerifier
       const paddedHeader = forge(key, header, payloadText(), (h, p) => [`${h}==`, p])
       await expectRejected(verifier.verify(paddedHeader), 'ERR_TOKEN_MALFORMED', paddedHeader)
 
-      let payload = payloadText()
-      while (Buffer.byteLength(payload) % 3 === 0) payload = JSON.stringify({ ...JSON.parse(payload), n: 1 })
+      const payload = payloadWithRemainder(1)
       const pad = '='.repeat(3 - (Buffer.byteLength(payload) % 3))
       const paddedPayload = forge(key, JSON.stringify({ alg: 'ES256', kid: key.kid }), payload, (h, p) => [h, p + pad])
       await expectRejected(verifier.verify(paddedPayload), 'ERR_TOKEN_MALFORMED', paddedPayload)
@@ -188,8 +195,7 @@ describe.each(VERIFIER_PATHS)('compact serialization ($name)', ({ createVerifier
 
     it('refuses non-canonical trailing bits in the header, the payload and the signature', async () => {
       const header = headerWithRemainder(key, 1)
-      let payload = payloadText()
-      while (Buffer.byteLength(payload) % 3 !== 2) payload = JSON.stringify({ ...JSON.parse(payload), n: 'n' })
+      const payload = payloadWithRemainder(2)
       const inHeader = forge(key, header, payload, (h, p) => [setUnusedBits(h), p])
       const inPayload = forge(key, header, payload, (h, p) => [h, setUnusedBits(p)])
       const genuine = createJwt({ key })

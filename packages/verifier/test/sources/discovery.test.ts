@@ -3,7 +3,7 @@ import { VerifyError } from '../../src/errors.js'
 import type { VerifierEvent } from '../../src/events.js'
 import { BACKENDS } from '../helpers/backends.js'
 import { startServer, type TestServer } from '../helpers/http-server.js'
-import { AUDIENCE, keyPair, mint } from '../helpers/keys.js'
+import { AUDIENCE, keyPair, mint, newKeyPair } from '../helpers/keys.js'
 
 const DISCOVERY_PATH = '/.well-known/openid-configuration'
 
@@ -137,4 +137,21 @@ describe.each(BACKENDS)('discovery ($name)', ({ createVerifier }) => {
     expect((await failure(verifier.verify(await mint(pair, { claims: { iss } })))).message).toMatch(/larger than 1024/)
     verifier.close()
   })
+
+  it('lets the verified-token cache forget tokens whose key the discovered JWKS drops', async () => {
+    const iss = `${server.origin}/rotating`
+    const old = newKeyPair('ES256', { kid: 'old' })
+    const next = newKeyPair('ES256', { kid: 'next' })
+    server.route(`/rotating${DISCOVERY_PATH}`, { body: { issuer: iss, jwks_uri: `${iss}/jwks` } })
+    server.route('/rotating/jwks', { body: { keys: [old.jwk] }, headers: { 'cache-control': 'no-store' } })
+    const verifier = createVerifier({ issuer: iss, audience: AUDIENCE, discovery: true, tokenCache: true, cache: { cooldown: 0 } })
+    const token = await mint(old, { claims: { iss } })
+    const first = await verifier.verify(token)
+    expect(await verifier.verify(token)).toBe(first)
+    server.route('/rotating/jwks', { body: { keys: [next.jwk] }, headers: { 'cache-control': 'no-store' } })
+    await verifier.verify(await mint(next, { claims: { iss } }))
+    expect((await failure(verifier.verify(token))).code).toBe('ERR_KID_UNKNOWN')
+    verifier.close()
+  })
 })
+

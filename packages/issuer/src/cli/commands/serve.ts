@@ -53,7 +53,19 @@ export async function serve(options: CliOptions, io: Io): Promise<void> {
     throw explainListenFailure(error, formatHostPort(options.listen.host, options.listen.port))
   }
   closeOnSignals(server, issuer, io)
-  io.out(`listening on ${tls ? 'https' : 'http'}://${formatHostPort(server.host, server.port)}`)
+  const url = `${tls ? 'https' : 'http'}://${formatHostPort(server.host, server.port)}`
+  io.out(`listening on ${url}`)
+  if (issuer.created) printFirstClientHint(io, url)
+}
+
+/** After a first start, the operator's next step: a client server to hand tokens to. */
+function printFirstClientHint(io: Io, url: string): void {
+  io.out('Register a first client (it answers with its client token, shown once):')
+  io.out(`  curl -X POST ${url}/register/my-app -H "Authorization: Bearer $ADMIN_TOKEN"`)
+  io.out('Then issue a token pair for one of its users:')
+  io.out(
+    `  curl -X POST ${url}/issue_token -H "Authorization: Bearer $CLIENT_TOKEN" -H 'content-type: application/json' -d '{"kid":"my-app","claims":{"sub":"user-1"}}'`,
+  )
 }
 
 interface StartSecrets {

@@ -2,7 +2,7 @@
  * Mints and forges compact JWS tokens with real crypto (node:crypto), byte for byte under
  * the test's control: exact header and payload text, tampered segments, foreign keys.
  */
-import { constants, createHmac, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto'
+import { constants, createHmac, generateKeyPairSync, type KeyObject, randomUUID, sign, verify } from 'node:crypto'
 import type { JsonWebKeyLike } from '../../../src/jwks/types.js'
 
 /** The issuer every fixture token claims and every fixture verifier expects. */
@@ -206,4 +206,21 @@ export function segments(token: string): [string, string, string] {
 /** Big-endian fixed-width bytes of a non-negative integer given in hex. */
 export function fixedBytes(hex: string, width: number): Buffer {
   return Buffer.from(hex.padStart(width * 2, '0'), 'hex')
+}
+
+/**
+ * True when `token`'s signature verifies under `publicKey` with `alg`'s algorithm: proof
+ * that a forgery is cryptographically sound, so only the verifier's policy can refuse it.
+ */
+export function signatureHolds(token: string, alg: string, publicKey: KeyObject): boolean {
+  const [header, payload, signature] = segments(token)
+  const data = Buffer.from(`${header}.${payload}`)
+  const bytes = fromB64url(signature)
+  if (alg === 'EdDSA') return verify(null, data, publicKey, bytes)
+  const hash = HASH[alg]!
+  if (alg.startsWith('ES')) return verify(hash, data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, bytes)
+  if (alg.startsWith('PS')) {
+    return verify(hash, data, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, bytes)
+  }
+  return verify(hash, data, publicKey, bytes)
 }

@@ -2,8 +2,8 @@
  * The verifier implementations the security suite runs against: every crypto path the
  * package ships must refuse the same forgeries.
  */
-import { createVerifier } from '../../../src/index.js'
-import { createVerifier as createNodeVerifier } from '../../../src/node/create-verifier.js'
+import * as neutral from '../../../src/index.js'
+import * as node from '../../../src/index.node.js'
 
 /** What the suite needs of a verifier. */
 export interface TestVerifier {
@@ -28,6 +28,15 @@ export interface VerifierPath {
 
 /** Every path under test: the runtime-neutral entry (WebCrypto) and the `node` entry (node:crypto). */
 export const VERIFIER_PATHS: readonly VerifierPath[] = [
-  { name: 'neutral WebCrypto', createVerifier: createVerifier as unknown as TestVerifierFactory },
-  { name: 'Node fast path', createVerifier: createNodeVerifier as unknown as TestVerifierFactory },
+  pathOf('neutral WebCrypto', neutral),
+  pathOf('Node fast path', node),
 ]
+
+function pathOf(name: string, entry: object): VerifierPath {
+  const exports = entry as Record<string, unknown>
+  const path: VerifierPath = { name, createVerifier: exports['createVerifier'] as TestVerifierFactory }
+  // Picked up when the entry offers a signature-level verifier under this name.
+  const jws = exports['createJwsVerifier']
+  if (typeof jws === 'function') path.createJwsVerifier = jws as TestVerifierFactory
+  return path
+}
