@@ -50,7 +50,12 @@ async function expectSubject(name: string, verify: Verify, token: string, sub: s
   if (found !== sub) throw new Error(`${name} did not verify the benchmark token (sub ${String(found)})`)
 }
 
-async function runCase(title: string, contenders: Contender[], tokens: readonly string[], concurrency: number): Promise<Case> {
+async function runCase(
+  title: string,
+  contenders: Contender[],
+  tokens: readonly string[],
+  concurrency: number,
+): Promise<Case> {
   const rows: Row[] = []
   const size = tokens.length
   for (const contender of contenders) {
@@ -101,9 +106,19 @@ async function benchAlg(alg: BenchAlg, entryLabel: string): Promise<Case[]> {
     console.log(`\n== ${alg}: ${POOL_SIZE} distinct tokens; @jwtis/verifier on the ${entryLabel}`)
     return [
       await runCase(`${alg} distinct, 1 at a time`, contenders(false, TARGETS.distinctOne), pool, 1),
-      await runCase(`${alg} distinct, ${IN_FLIGHT} in flight`, contenders(false, TARGETS.distinctMany), pool, IN_FLIGHT),
+      await runCase(
+        `${alg} distinct, ${IN_FLIGHT} in flight`,
+        contenders(false, TARGETS.distinctMany),
+        pool,
+        IN_FLIGHT,
+      ),
       await runCase(`${alg} repeated, 1 at a time`, contenders(true, TARGETS.repeated), [repeated], 1),
-      await runCase(`${alg} repeated, ${IN_FLIGHT} in flight`, contenders(true, TARGETS.repeated), [repeated], IN_FLIGHT),
+      await runCase(
+        `${alg} repeated, ${IN_FLIGHT} in flight`,
+        contenders(true, TARGETS.repeated),
+        [repeated],
+        IN_FLIGHT,
+      ),
     ]
   } finally {
     jwtis.close()
@@ -116,7 +131,9 @@ async function benchAlg(alg: BenchAlg, entryLabel: string): Promise<Case[]> {
 export async function run(): Promise<void> {
   const entryLabel = describeEntry()
   console.log('# @jwtis/verifier benchmark')
-  console.log(`Node ${process.version}, ${availableParallelism()} CPUs; ${BUDGET_MS} ms per case after ${WARMUP_MS} ms warm-up.`)
+  console.log(
+    `Node ${process.version}, ${availableParallelism()} CPUs; ${BUDGET_MS} ms per case after ${WARMUP_MS} ms warm-up.`,
+  )
   console.log(`@jwtis/verifier measured on the ${entryLabel}, keys from a local JWKS server.`)
   console.log(
     `raw = decode + synchronous node:crypto verify with a ready KeyObject, no claims; "${IN_FLIGHT} in flight" = ${IN_FLIGHT} concurrent promises on one thread.`,

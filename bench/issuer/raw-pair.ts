@@ -4,16 +4,13 @@
  * Access: ES256 JWS. Refresh: ES256 JWS, then a compact JWE ECDH-ES+A256KW / A256GCM (an
  * ephemeral P-256 key, ECDH, Concat KDF, AES-256 key wrap of a random content key, AES-256-GCM
  * of the inner JWS).
+ *
+ * The ephemeral key is made with node:crypto's `ECDH` (raw points), not as a KeyObject:
+ * on Node 20, exporting a freshly generated KeyObject as a JWK can deadlock against the
+ * garbage collector finalising its generation job, which hung this baseline. Both ways cost
+ * the same.
  */
-import {
-  createCipheriv,
-  createHash,
-  diffieHellman,
-  generateKeyPairSync,
-  type KeyObject,
-  randomBytes,
-  sign,
-} from 'node:crypto'
+import { createCipheriv, createECDH, createHash, type KeyObject, randomBytes, sign } from 'node:crypto'
 
 /** The keys and names a pair is made with. */
 export interface RawPairKeys {
@@ -63,17 +60,24 @@ function signJws(headerB64: string, payload: object, key: KeyObject): string {
   return `${input}.${signature.toString('base64url')}`
 }
 
-/** Encrypts `plaintext` as a compact JWE ECDH-ES+A256KW / A256GCM to `recipient`. */
-function encryptJwe(plaintext: string, recipient: KeyObject, kid: string): string {
-  const ephemeral = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const shared = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: recipient })
+/** The uncompressed point of a P-256 public key, as `ECDH.computeSecret` takes it. */
+function pointOf(publicKey: KeyObject): Buffer {
+  const { x, y } = publicKey.export({ format: 'jwk' })
+  return Buffer.concat([Buffer.from([4]), Buffer.from(x!, 'base64url'), Buffer.from(y!, 'base64url')])
+}
+
+/** Encrypts `plaintext` as a compact JWE ECDH-ES+A256KW / A256GCM to the recipient's point. */
+function encryptJwe(plaintext: string, recipient: Buffer, kid: string): string {
+  const ephemeral = createECDH('prime256v1')
+  const ephemeralPoint = ephemeral.generateKeys()
+  const shared = ephemeral.computeSecret(recipient)
   // One SHA-256 round gives the 256 bits A256KW needs.
   const kek = createHash('sha256').update(COUNTER_ONE).update(shared).update(KDF_INFO).digest()
   const cek = randomBytes(32)
   const wrap = createCipheriv('id-aes256-wrap', kek, WRAP_IV)
   const wrappedKey = Buffer.concat([wrap.update(cek), wrap.final()])
-  const { kty, crv, x, y } = ephemeral.publicKey.export({ format: 'jwk' })
-  const header = b64(JSON.stringify({ alg: KEY_WRAP, enc: 'A256GCM', kid, cty: 'JWT', epk: { kty, crv, x, y } }))
+  const epk = { kty: 'EC', crv: 'P-256', x: b64(ephemeralPoint.subarray(1, 33)), y: b64(ephemeralPoint.subarray(33)) }
+  const header = b64(JSON.stringify({ alg: KEY_WRAP, enc: 'A256GCM', kid, cty: 'JWT', epk }))
   const iv = randomBytes(12)
   const cipher = createCipheriv('aes-256-gcm', cek, iv)
   cipher.setAAD(Buffer.from(header, 'ascii'))
@@ -93,6 +97,7 @@ function encryptJwe(plaintext: string, recipient: KeyObject, kid: string): strin
 export function createRawPairMinter(keys: RawPairKeys): (sub: string) => RawPair {
   const accessHeader = b64(JSON.stringify({ alg: 'ES256', kid: keys.signingKid, typ: 'at+jwt' }))
   const refreshHeader = b64(JSON.stringify({ alg: 'ES256', kid: keys.signingKid, typ: 'rt+jwt' }))
+  const recipient = pointOf(keys.encryptionKey)
   return (sub) => {
     const iat = Math.floor(Date.now() / 1000)
     const accessToken = signJws(
@@ -126,6 +131,6 @@ export function createRawPairMinter(keys: RawPairKeys): (sub: string) => RawPair
       },
       keys.signingKey,
     )
-    return { accessToken, refreshToken: encryptJwe(inner, keys.encryptionKey, keys.encryptionKid) }
+    return { accessToken, refreshToken: encryptJwe(inner, recipient, keys.encryptionKid) }
   }
 }

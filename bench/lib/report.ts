@@ -43,7 +43,9 @@ export function printCase(entry: Case): void {
       target = `${row.target.label}: >= ${row.target.ratio}x ${met ? 'met' : 'MISSED'}`
     }
     const name = row.baseline ? `${row.name} (baseline)` : row.name
-    console.log(`  ${name.padEnd(NAME_WIDTH)}${formatOps(row.opsPerSec)}${`${ratio.toFixed(2)}x`.padStart(9)}  ${target}`)
+    console.log(
+      `  ${name.padEnd(NAME_WIDTH)}${formatOps(row.opsPerSec)}${`${ratio.toFixed(2)}x`.padStart(9)}  ${target}`,
+    )
   }
 }
 
@@ -55,7 +57,9 @@ export function printTargets(cases: readonly Case[]): void {
       if (row.target === undefined) continue
       const ratio = ratioOf(row, entry.rows)
       const verdict = ratio >= row.target.ratio ? 'met   ' : 'MISSED'
-      console.log(`  ${verdict} ${entry.title.padEnd(36)} ${ratio.toFixed(2)}x (${row.target.label} >= ${row.target.ratio}x)`)
+      console.log(
+        `  ${verdict} ${entry.title.padEnd(36)} ${ratio.toFixed(2)}x (${row.target.label} >= ${row.target.ratio}x)`,
+      )
     }
   }
 }

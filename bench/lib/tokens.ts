@@ -59,7 +59,16 @@ function signature(key: BenchKey, input: string): Buffer {
 export function mintToken(key: BenchKey, sub: string): string {
   const now = Math.floor(Date.now() / 1000)
   const header = Buffer.from(JSON.stringify({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })).toString('base64url')
-  const claims = { iss: ISSUER, aud: AUDIENCE, sub, scope: 'orders:read', iat: now, nbf: now, exp: now + 3600, jti: randomUUID() }
+  const claims = {
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub,
+    scope: 'orders:read',
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    jti: randomUUID(),
+  }
   const payload = Buffer.from(JSON.stringify(claims)).toString('base64url')
   const input = `${header}.${payload}`
   return `${input}.${signature(key, input).toString('base64url')}`

@@ -103,4 +103,11 @@ export interface VerifierOptions extends KeySourceOptions, CheckOptions {
   tokenCache?: boolean | TokenCacheOptions
   /** Receives `verify_failed` and the key caches' events. Must not throw. */
   onEvent?: VerifierEventHandler
+  /**
+   * The clock, in milliseconds since the epoch, read for `exp`, `nbf`, `iat`,
+   * `maxTokenAge` and the expiry of verified-token cache entries: for tests, or to share
+   * one clock with other code. The JWKS cache keeps real time. A clock that gives no
+   * finite number fails every token as expired. Default `Date.now`.
+   */
+  now?: () => number
 }

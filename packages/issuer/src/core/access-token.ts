@@ -1,6 +1,6 @@
-import { CompactSign } from 'jose'
 import { randomToken } from '../crypto/secrets.js'
 import type { LoadedKey } from './client-keys.js'
+import type { TokenWorkers } from './token-workers.js'
 
 /** The `typ` header of access tokens (RFC 9068). */
 export const ACCESS_TOKEN_TYP = 'at+jwt'
@@ -28,18 +28,20 @@ export interface SignedAccessToken {
   exp: number
 }
 
-const encoder = new TextEncoder()
-
 /**
  * Signs an access token: JWS `{alg, kid, typ: 'at+jwt'}` with `iss`, `sub`, `aud`,
- * `client_id`, `iat`, `nbf`, `exp`, `jti` and the custom claims.
+ * `client_id`, `iat`, `nbf`, `exp`, `jti` and the custom claims, on the token workers.
  *
  * @example
  * ```ts
- * const { token, exp } = await signAccessToken(set.sig.current, { issuer: 'JWTIS', clientKid: 'shop', audience: 'shop', sub: 'u1', custom: {}, now: Date.now(), ttl: 900_000 })
+ * const { token, exp } = await signAccessToken(tokens, set.sig.current, { issuer: 'JWTIS', clientKid: 'shop', audience: 'shop', sub: 'u1', custom: {}, now: Date.now(), ttl: 900_000 })
  * ```
  */
-export async function signAccessToken(key: LoadedKey, input: AccessTokenInput): Promise<SignedAccessToken> {
+export async function signAccessToken(
+  tokens: TokenWorkers,
+  key: LoadedKey,
+  input: AccessTokenInput,
+): Promise<SignedAccessToken> {
   const iat = Math.floor(input.now / 1000)
   const exp = Math.floor((input.now + input.ttl) / 1000)
   const { aud, ...custom } = input.custom
@@ -55,8 +57,9 @@ export async function signAccessToken(key: LoadedKey, input: AccessTokenInput): 
     exp,
     jti: randomToken(16),
   }
-  const token = await new CompactSign(encoder.encode(JSON.stringify(payload)))
-    .setProtectedHeader({ alg: key.record.alg, kid: key.record.id, typ: ACCESS_TOKEN_TYP })
-    .sign(key.privateKey())
+  const header = JSON.stringify({ alg: key.record.alg, kid: key.record.id, typ: ACCESS_TOKEN_TYP })
+  const token = await tokens.run({ op: 'sign', alg: key.record.alg, header, payload: JSON.stringify(payload) }, [
+    key.privateKey(),
+  ])
   return { token, exp }
 }

@@ -14,6 +14,7 @@ import { createKeyMaintainer, keySpecOf } from './key-maintainer.js'
 import { sealKey } from './key-material.js'
 import { openRefreshToken, type RefreshTokenClaims, sealRefreshToken } from './refresh-token.js'
 import { formatDuration, resolveClientConfig, resolveDefaults } from './settings.js'
+import { createTokenWorkers } from './token-workers.js'
 import type {
   ClientKeys,
   ClientSettings,
@@ -59,6 +60,13 @@ export interface CreateIssuerOptions {
    * tests). Default `30000`.
    */
   maintenanceInterval?: number
+  /**
+   * Worker threads that sign, encrypt and open tokens, so that minting uses every core
+   * while the main thread serves requests and the store; `0` does the crypto on the main
+   * thread. Workers start with the first token. Default: the number of cores
+   * (`os.availableParallelism()`) when there are two or more, else `0`.
+   */
+  tokenWorkers?: number
 }
 
 /** An issuer as {@link createIssuer} makes it. */
@@ -71,7 +79,7 @@ function checkOptions(options: CreateIssuerOptions): void {
   if (typeof options !== 'object' || options === null) throw new TypeError('createIssuer needs options')
   const store = options.store as Partial<Store> | undefined
   if (typeof store?.getMeta !== 'function') throw new TypeError('options.store must be a Store')
-  const { name, graceTTL, now, log, maintenanceInterval } = options
+  const { name, graceTTL, now, log, maintenanceInterval, tokenWorkers } = options
   if (name !== undefined && (typeof name !== 'string' || name === '' || name.length > 2048)) {
     throw new TypeError('options.name must be a string of 1 to 2048 characters')
   }
@@ -85,6 +93,9 @@ function checkOptions(options: CreateIssuerOptions): void {
     (!Number.isSafeInteger(maintenanceInterval) || (maintenanceInterval !== 0 && maintenanceInterval < 1000))
   ) {
     throw new TypeError('options.maintenanceInterval must be 0 or at least 1000 milliseconds')
+  }
+  if (tokenWorkers !== undefined && (!Number.isSafeInteger(tokenWorkers) || tokenWorkers < 0 || tokenWorkers > 64)) {
+    throw new TypeError('options.tokenWorkers must be a whole number from 0 to 64')
   }
 }
 
@@ -132,6 +143,8 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
   const maintenanceInterval = options.maintenanceInterval ?? 30_000
 
   const started = await initialiseOrUnlock(store, options.password, options.adminToken)
+  // Its threads start with the first token: an issuer that never mints (a CLI command) has none.
+  const tokens = createTokenWorkers({ size: options.tokenWorkers, log })
   const { keyring, created } = started
   let adminTokenHash = started.adminTokenHash
   let shortestKeyExpiry = defaults.keyExpiry
@@ -283,7 +296,7 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
       maxExpiresAt,
       createdAt: at,
     }
-    const access = await signAccessToken(signingKey, {
+    const access = signAccessToken(tokens, signingKey, {
       issuer: name,
       clientKid: kid,
       audience: config.audience ?? kid,
@@ -305,9 +318,10 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
       att: authTTL,
       rtt: refreshTTL,
     }
-    const refreshToken = await sealRefreshToken(claims, { signingKey, encryptionKey, contEnc: config.contEnc })
-    await store.insertFamily(family)
-    return { id: family.id, accessToken: access.token, refreshToken, expiry: access.exp }
+    const refreshToken = sealRefreshToken(tokens, claims, { signingKey, encryptionKey, contEnc: config.contEnc })
+    // Minting and the store's write run at once; nothing is answered before both are done.
+    const [signed, sealed] = await Promise.all([access, refreshToken, store.insertFamily(family)])
+    return { id: family.id, accessToken: signed.token, refreshToken: sealed, expiry: signed.exp }
   }
 
   async function renew(kid: string, refreshToken: string, options?: { strategy?: RefreshStrategy }): Promise<TokenPair> {
@@ -320,9 +334,23 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
     }
     const at = now()
     const context = { keys: set, reload: () => keys.reload(kid), issuer: name, now: at }
-    const presented = await openRefreshToken(refreshToken, context)
+    const presented = await openRefreshToken(tokens, refreshToken, context)
     const latest = context.keys
     maintainer.promoteIfDue(latest)
+    const config = latest.client.config
+    const { signingKey, encryptionKey } = currentKeys(latest)
+    // The access token depends on nothing the family decides: sign it meanwhile, and drop
+    // it if the renew is refused.
+    const access = signAccessToken(tokens, signingKey, {
+      issuer: name,
+      clientKid: kid,
+      audience: config.audience ?? kid,
+      sub: presented.sub,
+      custom: presented.ext,
+      now: at,
+      ttl: presented.att,
+    })
+    access.catch(() => {})
     const decision = await decideRenewal(
       {
         fid: presented.fid,
@@ -335,21 +363,11 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
       strategy,
       { store, now: at, graceTTL },
     )
-    const config = latest.client.config
-    const { signingKey, encryptionKey } = currentKeys(latest)
-    const access = await signAccessToken(signingKey, {
-      issuer: name,
-      clientKid: kid,
-      audience: config.audience ?? kid,
-      sub: presented.sub,
-      custom: presented.ext,
-      now: at,
-      ttl: presented.att,
-    })
     const renewed =
       decision.refresh === 'same'
         ? refreshToken
-        : await sealRefreshToken(
+        : sealRefreshToken(
+            tokens,
             {
               iss: name,
               aud: name,
@@ -365,7 +383,8 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
             },
             { signingKey, encryptionKey, contEnc: config.contEnc },
           )
-    return { id: presented.fid, accessToken: access.token, refreshToken: renewed, expiry: access.exp }
+    const [signed, sealed] = await Promise.all([access, renewed])
+    return { id: presented.fid, accessToken: signed.token, refreshToken: sealed, expiry: signed.exp }
   }
 
   async function revoke(kid: string, target: RevokeTarget): Promise<void> {
@@ -383,7 +402,7 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
     if (set === undefined) return
     let fid: string
     try {
-      fid = (await openRefreshToken(target.token, { keys: set, reload: () => keys.reload(kid), issuer: name, now: at })).fid
+      fid = (await openRefreshToken(tokens, target.token, { keys: set, reload: () => keys.reload(kid), issuer: name, now: at })).fid
     } catch (err) {
       // RFC 7009: a token that is not (or no longer) valid needs no revoking.
       if (err instanceof IssuerError && err.code === 'invalid_grant') return
@@ -480,6 +499,7 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
         maintainer.stop()
         await sweeping
         await maintainer.idle()
+        await tokens.close()
         await store.close()
       })()
       return closing

@@ -1,7 +1,10 @@
-import { CompactEncrypt, CompactSign, compactDecrypt, decodeProtectedHeader } from 'jose'
+import type { KeyObject } from 'node:crypto'
+import { parseProtectedHeader } from '../crypto/protected-header.js'
 import { INVALID_GRANT_MESSAGE, IssuerError } from '../errors.js'
 import type { ClientKeySet, LoadedKey } from './client-keys.js'
-import { REFRESH_TOKEN_TYP, verifyInnerRefreshToken } from './inner-refresh-token.js'
+import { REFRESH_TOKEN_TYP } from './inner-refresh-token.js'
+import type { OpenOutcome } from './token-jobs.js'
+import { TokenJobError, type TokenWorkers } from './token-workers.js'
 
 /** The longest refresh token the issuer reads, in characters. */
 export const MAX_REFRESH_TOKEN_LENGTH: number = 32 * 1024
@@ -28,9 +31,9 @@ export interface RefreshTokenClaims {
   exp: number
   /** The custom claims of the access tokens it renews. */
   ext: Record<string, unknown>
-  /** Access token lifetime of the renewed tokens, seconds. */
+  /** Access token lifetime of the renewed tokens, milliseconds. */
   att: number
-  /** Sliding refresh lifetime of the family, seconds. */
+  /** Sliding refresh lifetime of the family, milliseconds. */
   rtt: number
 }
 
@@ -42,31 +45,34 @@ export interface RefreshTokenKeys {
   contEnc: string
 }
 
-const encoder = new TextEncoder()
-const decoder = new TextDecoder()
-
 /**
- * Makes a refresh token: the claims signed as a JWS `{alg, kid, typ: 'rt+jwt'}`, then
- * encrypted as a compact JWE `{alg, enc, kid, cty: 'JWT'}` to the client's encryption key,
- * whose private half only the issuer holds.
+ * Makes a refresh token on the token workers: the claims signed as a JWS
+ * `{alg, kid, typ: 'rt+jwt'}`, then encrypted as a compact JWE `{alg, enc, kid, cty: 'JWT'}`
+ * to the client's encryption key, whose private half only the issuer holds.
  *
  * @example
  * ```ts
- * const token = await sealRefreshToken(claims, { signingKey, encryptionKey, contEnc: 'A256GCM' })
+ * const token = await sealRefreshToken(tokens, claims, { signingKey, encryptionKey, contEnc: 'A256GCM' })
  * ```
  */
-export async function sealRefreshToken(claims: RefreshTokenClaims, keys: RefreshTokenKeys): Promise<string> {
-  const inner = await new CompactSign(encoder.encode(JSON.stringify(claims)))
-    .setProtectedHeader({ alg: keys.signingKey.record.alg, kid: keys.signingKey.record.id, typ: REFRESH_TOKEN_TYP })
-    .sign(keys.signingKey.privateKey())
-  return new CompactEncrypt(encoder.encode(inner))
-    .setProtectedHeader({
-      alg: keys.encryptionKey.record.alg,
+export async function sealRefreshToken(
+  tokens: TokenWorkers,
+  claims: RefreshTokenClaims,
+  keys: RefreshTokenKeys,
+): Promise<string> {
+  const { signingKey, encryptionKey } = keys
+  return tokens.run(
+    {
+      op: 'seal',
+      alg: signingKey.record.alg,
+      header: JSON.stringify({ alg: signingKey.record.alg, kid: signingKey.record.id, typ: REFRESH_TOKEN_TYP }),
+      payload: JSON.stringify(claims),
+      encAlg: encryptionKey.record.alg,
       enc: keys.contEnc,
-      kid: keys.encryptionKey.record.id,
-      cty: 'JWT',
-    })
-    .encrypt(keys.encryptionKey.publicKey)
+      encKid: encryptionKey.record.id,
+    },
+    [signingKey.privateKey(), encryptionKey.publicKey],
+  )
 }
 
 /** What {@link openRefreshToken} needs of the client. */
@@ -117,55 +123,74 @@ async function keyOf(
   return { key, keys: fresh }
 }
 
+const JWE_HEADER = new Set(['alg', 'enc', 'kid', 'cty', 'epk'])
+
+/** The client's live signing keys (current, next, retired), as the open job takes them. */
+function signingKeysOf(keys: ClientKeySet): { kids: string[]; publicKeys: KeyObject[] } {
+  const live = [keys.sig.current, ...keys.sig.next, ...keys.sig.retired].filter((key) => key !== undefined)
+  return { kids: live.map((key) => key.record.id), publicKeys: live.map((key) => key.publicKey) }
+}
+
 /**
- * Opens a refresh token presented by a client: decrypts it with that client's own
- * encryption keys (current, next or retired) and verifies the inner JWS with that client's
- * signing keys. Every failure is `IssuerError('invalid_grant')` with one message.
+ * Opens a refresh token presented by a client, on the token workers: decrypts it with that
+ * client's own encryption keys (current, next or retired) and verifies the inner JWS with
+ * that client's signing keys. Every failure of the token is `IssuerError('invalid_grant')`
+ * with one message; a failure of the issuer (a worker that died) rejects otherwise.
  *
  * @example
  * ```ts
- * const claims = await openRefreshToken(token, { keys, reload, issuer: 'JWTIS', now: Date.now() })
+ * const claims = await openRefreshToken(tokens, token, { keys, reload, issuer: 'JWTIS', now: Date.now() })
  * ```
  */
-export async function openRefreshToken(token: unknown, context: OpenRefreshTokenContext): Promise<RefreshTokenClaims> {
+export async function openRefreshToken(
+  tokens: TokenWorkers,
+  token: unknown,
+  context: OpenRefreshTokenContext,
+): Promise<RefreshTokenClaims> {
   if (typeof token !== 'string' || token.length > MAX_REFRESH_TOKEN_LENGTH || token.split('.').length !== 5) {
     throw invalidGrant()
   }
   let header: Record<string, unknown>
   try {
-    header = decodeProtectedHeader(token) as Record<string, unknown>
+    header = parseProtectedHeader(token.slice(0, token.indexOf('.')), JWE_HEADER)
   } catch (err) {
     throw invalidGrant(err)
   }
   if (typeof header['kid'] !== 'string' || header['cty'] !== 'JWT') throw invalidGrant()
   const found = await keyOf('enc', header['kid'], context)
   if (found === undefined) throw invalidGrant()
-  const { key, keys } = found
-  const config = keys.client.config
+  const { key } = found
+  const config = found.keys.client.config
   if (header['alg'] !== key.record.alg || header['enc'] !== config.contEnc) throw invalidGrant()
-  // Outside the try: a key that no longer unseals is the issuer's fault, not the token's.
+  // Outside the job: a key that no longer unseals is the issuer's fault, not the token's.
   const privateKey = key.privateKey()
-  let inner: string
-  try {
-    const { plaintext } = await compactDecrypt(token, privateKey, {
-      keyManagementAlgorithms: [key.record.alg],
-      contentEncryptionAlgorithms: [config.contEnc],
-    })
-    inner = decoder.decode(plaintext)
-  } catch (err) {
-    throw invalidGrant(err)
+  // A second pass only when the inner JWS names a signing key this instance had not loaded.
+  for (let pass = 0; pass < 2; pass++) {
+    const signing = signingKeysOf(context.keys)
+    let outcome: OpenOutcome
+    try {
+      outcome = await tokens.run(
+        {
+          op: 'open',
+          token,
+          encAlg: key.record.alg,
+          enc: config.contEnc,
+          sigAlg: config.sigAlg,
+          sigKids: signing.kids,
+          issuer: context.issuer,
+          now: context.now,
+        },
+        [privateKey, ...signing.publicKeys],
+      )
+    } catch (err) {
+      if (err instanceof TokenJobError && err.refused) throw invalidGrant(err)
+      throw err
+    }
+    if ('claims' in outcome) {
+      if (!isClaims(outcome.claims, context.keys.client.kid)) throw invalidGrant()
+      return outcome.claims as unknown as RefreshTokenClaims
+    }
+    if (pass > 0 || (await keyOf('sig', outcome.unknownKid, context)) === undefined) break
   }
-  let payload: Record<string, unknown>
-  try {
-    payload = await verifyInnerRefreshToken(inner, {
-      issuer: context.issuer,
-      algorithm: config.sigAlg,
-      keyFor: async (kid) => (await keyOf('sig', kid, context))?.key.publicKey,
-      now: context.now,
-    })
-  } catch (err) {
-    throw invalidGrant(err)
-  }
-  if (!isClaims(payload, keys.client.kid)) throw invalidGrant()
-  return payload as unknown as RefreshTokenClaims
+  throw invalidGrant()
 }

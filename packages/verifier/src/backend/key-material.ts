@@ -1,6 +1,7 @@
 import { type AlgorithmProfile, algorithmProfile } from '../algorithms.js'
 import type { JsonWebKeyLike } from '../jwks/types.js'
 import { decodeBase64Url } from '../parse/base64url.js'
+import { rsaKeyFlaw } from '../rsa-key.js'
 
 /** The members of a public JWK, per kty; RFC 7638 orders them for the thumbprint. */
 const PUBLIC_MEMBERS: Readonly<Record<string, readonly string[]>> = {
@@ -84,6 +85,16 @@ export function assertKeyFits(kty: string, crv: string | undefined, alg: string,
 export function assertRsaSize(bits: number, profile: AlgorithmProfile, label: string): void {
   const minBits = (profile.minKeyBytes ?? 0) * 8
   if (bits < minBits) throw new TypeError(`${label} is a ${bits}-bit RSA key; at least ${minBits} bits are required`)
+}
+
+/**
+ * Throws a TypeError for an RSA public key (modulus and exponent as big-endian bytes)
+ * whose signatures anyone can forge: an exponent under 3 or even, or the ROCA flaw (not
+ * looked for when the modulus is not known).
+ */
+export function assertSoundRsaKey(modulus: Uint8Array | undefined, exponent: Uint8Array, label: string): void {
+  const flaw = rsaKeyFlaw(modulus, exponent)
+  if (flaw !== undefined) throw new TypeError(`${label} ${flaw}`)
 }
 
 /** A short description of a key type for error messages, e.g. `EC P-256`. */

@@ -8,7 +8,6 @@ import {
   createPublicKey,
   createSecretKey,
   timingSafeEqual,
-  verify,
 } from 'node:crypto'
 import { algorithmProfile } from '../algorithms.js'
 import type { JsonWebKeyLike } from '../jwks/types.js'
@@ -17,11 +16,13 @@ import {
   assertKeyFits,
   assertPublicPem,
   assertRsaSize,
+  assertSoundRsaKey,
   describeKey,
   isJwkObject,
   publicJwk,
   thumbprintInput,
 } from './key-material.js'
+import { type VerifyKey, scheduleVerify } from './thread-pool.js'
 import type { CryptoBackend, LocalKeyMaterial, SignatureCheck } from './types.js'
 
 const NODE_HASH: Readonly<Record<string, string>> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' }
@@ -50,28 +51,29 @@ function shapeOf(key: KeyObject, label: string): KeyShape {
 }
 
 /**
- * Builds the synchronous check of a public KeyObject for one alg. The options object is
- * made once here so that the hot path allocates only the signing input's buffer.
+ * Builds the check of a public KeyObject for one alg: synchronous when the verification is
+ * alone, on the thread pool when others are in flight. The options object is made once
+ * here so that the hot path allocates only the signing input's buffer.
  */
 function checkFor(key: KeyObject, alg: string, label: string): SignatureCheck {
   const shape = shapeOf(key, label)
   const profile = assertKeyFits(shape.kty, shape.crv, alg, label)
   if (shape.kty === 'RSA') {
     assertRsaSize(shape.bits, profile, label)
+    const { n, e } = key.export({ format: 'jwk' }) as { n: string; e: string }
+    assertSoundRsaKey(Buffer.from(n, 'base64url'), Buffer.from(e, 'base64url'), label)
     if (key.asymmetricKeyType === 'rsa-pss' && !alg.startsWith('PS')) {
       throw new TypeError(`${label} (${describeKey(shape.kty, shape.crv)} PSS-only) does not fit ${alg}`)
     }
   }
   const hash = profile.hash === undefined ? null : NODE_HASH[profile.hash]!
-  if (shape.kty === 'EC') {
-    const options = { key, dsaEncoding: 'ieee-p1363' as const }
-    return (signingInput, signature) => verify(hash, Buffer.from(signingInput, 'latin1'), options, signature)
-  }
-  if (alg.startsWith('PS')) {
-    const options = { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
-    return (signingInput, signature) => verify(hash, Buffer.from(signingInput, 'latin1'), options, signature)
-  }
-  return (signingInput, signature) => verify(hash, Buffer.from(signingInput, 'latin1'), key, signature)
+  const options: VerifyKey =
+    shape.kty === 'EC'
+      ? { key, dsaEncoding: 'ieee-p1363' }
+      : alg.startsWith('PS')
+        ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+        : key
+  return (signingInput, signature) => scheduleVerify(hash, Buffer.from(signingInput, 'latin1'), options, signature)
 }
 
 function thumbprintOf(key: KeyObject): string {

@@ -7,6 +7,7 @@ import {
   assertKeyFits,
   assertPublicPem,
   assertRsaSize,
+  assertSoundRsaKey,
   isJwkObject,
   modulusBits,
   publicJwk,
@@ -48,7 +49,10 @@ function checkWith(key: CryptoKey, params: WebCryptoParams['verifyParams']): Sig
 
 async function importPublicJwk(pub: Record<string, string>, alg: string, label: string): Promise<SignatureCheck> {
   const profile = assertKeyFits(pub['kty']!, pub['crv'], alg, label)
-  if (profile.kty === 'RSA') assertRsaSize(modulusBits(pub['n']!), profile, label)
+  if (profile.kty === 'RSA') {
+    assertRsaSize(modulusBits(pub['n']!), profile, label)
+    assertSoundRsaKey(decodeBase64Url(pub['n']!), decodeBase64Url(pub['e']!), label)
+  }
   const params = webCryptoParams(alg, profile)
   const key = await globalThis.crypto.subtle.importKey('jwk', pub, params.importParams, false, ['verify'])
   return checkWith(key, params.verifyParams)
@@ -108,7 +112,13 @@ function isCryptoKey(input: unknown): input is CryptoKey {
 
 /** A non-extractable CryptoKey is used as it is, for the algs its own parameters name. */
 function nativeMaterial(key: CryptoKey, label: string): LocalKeyMaterial {
-  const algorithm = key.algorithm as { name: string; namedCurve?: string; hash?: { name: string }; modulusLength?: number }
+  const algorithm = key.algorithm as {
+    name: string
+    namedCurve?: string
+    hash?: { name: string }
+    modulusLength?: number
+    publicExponent?: Uint8Array
+  }
   const kty = CRYPTO_KEY_TYPES[algorithm.name]
   if (kty === undefined) throw new TypeError(`${label} is a ${algorithm.name} key, not a signature key`)
   const crv = kty === 'OKP' ? 'Ed25519' : algorithm.namedCurve
@@ -119,7 +129,11 @@ function nativeMaterial(key: CryptoKey, label: string): LocalKeyMaterial {
     crv,
     importFor(alg) {
       const profile = assertKeyFits(kty, crv, alg, label)
-      if (kty === 'RSA') assertRsaSize(algorithm.modulusLength ?? 0, profile, label)
+      if (kty === 'RSA') {
+        assertRsaSize(algorithm.modulusLength ?? 0, profile, label)
+        // A non-extractable key does not show its modulus, so ROCA cannot be looked for.
+        assertSoundRsaKey(undefined, algorithm.publicExponent ?? new Uint8Array(0), label)
+      }
       const params = webCryptoParams(alg, profile)
       const wanted = params.importParams as { name: string; hash?: string }
       if (wanted.name !== algorithm.name || (wanted.hash !== undefined && wanted.hash !== algorithm.hash?.name)) {

@@ -26,7 +26,8 @@ function isTime(value: unknown): value is number {
 /**
  * Checks a signature-verified payload against a policy at `nowMs` (milliseconds since
  * the epoch). Order: presence of required claims, `iss`, `aud`, `exp`, `nbf`, `iat`,
- * age; then the types of `sub` and `jti`. Throws the first failure.
+ * age; then the types of `sub` and `jti`. Throws the first failure. The time checks are
+ * written so that a clock giving NaN fails them (every comparison with NaN is false).
  */
 export function checkClaims(payload: JwtPayload, policy: ClaimsPolicy, nowMs: number): void {
   const required = policy.required
@@ -42,19 +43,19 @@ export function checkClaims(payload: JwtPayload, policy: ClaimsPolicy, nowMs: nu
   const tolerance = policy.toleranceSec
   const exp = payload.exp
   if (!isTime(exp)) throw invalid('exp', 'the "exp" claim is not a number')
-  if (now - tolerance >= exp) throw new VerifyError('ERR_TOKEN_EXPIRED', 'the token has expired', { claim: 'exp' })
+  if (!(now - tolerance < exp)) throw new VerifyError('ERR_TOKEN_EXPIRED', 'the token has expired', { claim: 'exp' })
   const nbf = payload.nbf
   if (nbf !== undefined) {
     if (!isTime(nbf)) throw invalid('nbf', 'the "nbf" claim is not a number')
-    if (nbf > now + tolerance) throw new VerifyError('ERR_TOKEN_NOT_YET_VALID', 'the token is not valid yet', { claim: 'nbf' })
+    if (!(nbf <= now + tolerance)) throw new VerifyError('ERR_TOKEN_NOT_YET_VALID', 'the token is not valid yet', { claim: 'nbf' })
   }
   const iat = payload.iat
   if (iat !== undefined) {
     if (!isTime(iat)) throw invalid('iat', 'the "iat" claim is not a number')
-    if (iat > now + tolerance) {
+    if (!(iat <= now + tolerance)) {
       throw new VerifyError('ERR_TOKEN_NOT_YET_VALID', 'the token was issued in the future', { claim: 'iat' })
     }
-    if (policy.maxAgeSec !== undefined && now - iat > policy.maxAgeSec + tolerance) {
+    if (policy.maxAgeSec !== undefined && !(now - iat <= policy.maxAgeSec + tolerance)) {
       throw new VerifyError('ERR_TOKEN_TOO_OLD', 'the token is older than the maximum token age', { claim: 'iat' })
     }
   }

@@ -22,6 +22,8 @@ export interface VerifierConfig {
   /** Size of the verified-token cache; undefined when it is off. */
   tokenCacheMax: number | undefined
   onEvent: VerifierEventHandler | undefined
+  /** The clock of the claim checks and the verified-token cache, in milliseconds since the epoch. */
+  now: () => number
 }
 
 const PER_ISSUER = ['audience', 'algorithms', 'clockTolerance', 'maxTokenAge', 'requiredClaims', 'typ', 'cache', 'allowHttp']
@@ -33,10 +35,16 @@ const TOP_LEVEL: ReadonlySet<string> = new Set([
   'maxTokenLength',
   'tokenCache',
   'onEvent',
+  'now',
 ])
 const ISSUER_ENTRY: ReadonlySet<string> = new Set(['issuer', ...KEY_SOURCE_OPTIONS, ...PER_ISSUER])
 const DEFAULT_MAX_TOKEN_LENGTH = 16 * 1024
 const DEFAULT_TOKEN_CACHE_MAX = 1000
+
+/** Reads `Date.now` at each call, so that a clock faked later (in tests) is seen. */
+function systemNow(): number {
+  return Date.now()
+}
 
 /**
  * Checks every option once and builds the key sources.
@@ -49,6 +57,7 @@ export function resolveVerifierConfig(options: unknown, backend: CryptoBackend):
   const onEvent = optionalFunction<VerifierEventHandler>(options['onEvent'], 'onEvent')
   const maxTokenLength = positiveInteger(options['maxTokenLength'], DEFAULT_MAX_TOKEN_LENGTH, 'maxTokenLength')
   const tokenCacheMax = tokenCacheSize(options['tokenCache'])
+  const now = optionalFunction<() => number>(options['now'], 'now') ?? systemNow
   const context = { backend, onEvent }
 
   if (options['issuers'] === undefined) {
@@ -61,6 +70,7 @@ export function resolveVerifierConfig(options: unknown, backend: CryptoBackend):
       maxTokenLength,
       tokenCacheMax,
       onEvent,
+      now,
     }
   }
 
@@ -91,7 +101,7 @@ export function resolveVerifierConfig(options: unknown, backend: CryptoBackend):
     throw err
   }
   const algorithms = new Set(routes.flatMap((route) => [...route.algorithms]))
-  return { routes, single: undefined, byIssuer, algorithms, maxTokenLength, tokenCacheMax, onEvent }
+  return { routes, single: undefined, byIssuer, algorithms, maxTokenLength, tokenCacheMax, onEvent, now }
 }
 
 function tokenCacheSize(value: unknown): number | undefined {

@@ -1,3 +1,5 @@
+import { discardBody, readBoundedText } from '../read-body.js'
+
 /** One JWKS request's settings. */
 export interface FetchJwksOptions {
   fetch: typeof fetch
@@ -36,19 +38,23 @@ export async function fetchJwks(url: URL, options: FetchJwksOptions): Promise<Fe
   try {
     const response = await options.fetch(url, { method: 'GET', headers, redirect: 'manual', signal })
     if (response.status === 304) {
-      await discard(response)
+      await discardBody(response)
       if (options.etag !== undefined) return { status: 304, headers: response.headers }
       throw new JwksFetchError('JWKS endpoint answered 304 to a request without If-None-Match')
     }
     if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
-      await discard(response)
+      await discardBody(response)
       throw new JwksFetchError(`JWKS endpoint redirected (HTTP ${response.status}); redirects are refused`)
     }
     if (response.status < 200 || response.status > 299) {
-      await discard(response)
+      await discardBody(response)
       throw new JwksFetchError(`JWKS endpoint answered HTTP ${response.status}`)
     }
-    const text = await readText(response, options.maxBytes)
+    const text = await readBoundedText(response, options.maxBytes, {
+      tooLarge: () => new JwksFetchError(`JWKS response is larger than ${options.maxBytes} bytes`),
+      notUtf8: () => new JwksFetchError('JWKS response is not valid UTF-8'),
+    })
+    if (text === undefined) throw new JwksFetchError('JWKS response has no body')
     let document: unknown
     try {
       document = JSON.parse(text)
@@ -61,49 +67,6 @@ export async function fetchJwks(url: URL, options: FetchJwksOptions): Promise<Fe
     if (timeout.aborted) throw new JwksFetchError(`JWKS request timed out after ${options.timeoutMs} ms`, { cause: err })
     if (options.signal?.aborted) throw new JwksFetchError('JWKS request aborted: the cache was closed', { cause: err })
     throw new JwksFetchError(`JWKS request failed: ${describe(err)}`, { cause: err })
-  }
-}
-
-async function readText(response: Response, maxBytes: number): Promise<string> {
-  const tooLarge = (): JwksFetchError => new JwksFetchError(`JWKS response is larger than ${maxBytes} bytes`)
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
-  if (declared > maxBytes) {
-    await discard(response)
-    throw tooLarge()
-  }
-  if (response.body === null) throw new JwksFetchError('JWKS response has no body')
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw tooLarge()
-    }
-    chunks.push(value)
-  }
-  const body = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    body.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body)
-  } catch {
-    throw new JwksFetchError('JWKS response is not valid UTF-8')
-  }
-}
-
-/** Releases a body we will not read. */
-async function discard(response: Response): Promise<void> {
-  try {
-    await response.body?.cancel()
-  } catch {
-    // The body may already be errored; there is nothing left to release.
   }
 }
 

@@ -1,4 +1,5 @@
 import { algorithmProfile, jwkFitsAlgorithm } from '../algorithms.js'
+import { rsaKeyFlaw } from '../rsa-key.js'
 import type { JsonWebKeyLike } from './types.js'
 
 /** A JWK that passed the selection rules, reduced to its public members. */
@@ -35,8 +36,8 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/
  * {@link JwksDocumentError}); then each key is kept or skipped on its own, so one bad key
  * never spoils the set. A key is skipped when it is meant for encryption (`use` other than
  * `sig`, `key_ops` without `verify`), has an unknown kty, crv or alg, an alg outside
- * `algorithms`, carries private members, is an RSA key under the alg's minimum size, or
- * repeats a kid already taken. A key without `alg` is usable for every allowed alg that
+ * `algorithms`, carries private members, is an RSA key under the alg's minimum size, with
+ * an exponent under 3 or even, or with the ROCA flaw, or repeats a kid already taken. A key without `alg` is usable for every allowed alg that
  * fits its kty and curve.
  */
 export function selectKeys(
@@ -96,28 +97,36 @@ function selectKey(entry: unknown, allowed: readonly string[]): SelectedKey | un
   return { kid, jwk, algorithms, fingerprint }
 }
 
-/** The alg is known, its kty and curve fit, and an RSA modulus is large enough. */
+/**
+ * The alg is known, its kty and curve fit, and an RSA key is large enough and has neither
+ * a forgeable exponent nor the ROCA flaw.
+ */
 function fits(jwk: Record<string, unknown>, alg: string): boolean {
   const profile = algorithmProfile(alg)
   if (profile === undefined || profile.kty === 'oct' || !jwkFitsAlgorithm(jwk, alg)) return false
-  if (profile.kty === 'RSA' && profile.minKeyBytes !== undefined) {
-    return modulusBits(jwk.n as string) >= profile.minKeyBytes * 8
-  }
-  return true
+  if (profile.kty !== 'RSA') return true
+  const modulus = integerBytes(jwk.n as string)
+  const exponent = integerBytes(jwk.e as string)
+  return bitLength(modulus) >= (profile.minKeyBytes ?? 0) * 8 && rsaKeyFlaw(modulus, exponent) === undefined
 }
 
-/** Bit length of a base64url big-endian unsigned integer, ignoring leading zero octets. */
-function modulusBits(value: string): number {
+/** The bytes of a base64url big-endian unsigned integer (empty when it does not decode). */
+function integerBytes(value: string): Uint8Array {
   let bytes: string
   try {
     bytes = atob(value.replaceAll('-', '+').replaceAll('_', '/'))
   } catch {
-    return 0
+    return new Uint8Array(0)
   }
+  return Uint8Array.from(bytes, (char) => char.charCodeAt(0))
+}
+
+/** Bit length of a big-endian unsigned integer, ignoring leading zero octets. */
+function bitLength(bytes: Uint8Array): number {
   let start = 0
-  while (start < bytes.length && bytes.charCodeAt(start) === 0) start++
+  while (start < bytes.length && bytes[start] === 0) start++
   if (start === bytes.length) return 0
-  return (bytes.length - start - 1) * 8 + (32 - Math.clz32(bytes.charCodeAt(start)))
+  return (bytes.length - start - 1) * 8 + (32 - Math.clz32(bytes[start]!))
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -5,10 +5,11 @@ import type { Verifier } from '../types.js'
 
 /**
  * Creates a verifier, like the runtime-neutral `createVerifier`, on `node:crypto`: keys
- * become `KeyObject`s once, signatures are checked synchronously (ECDSA in IEEE P1363
- * form), so a verification settles without waiting on WebCrypto's promises. Local keys are
- * imported here, so a bad key is a `TypeError` at once. The package's `node` export
- * condition selects this function on Node.js.
+ * become `KeyObject`s once; a verification alone is checked synchronously, so it settles
+ * without waiting on WebCrypto's promises, while many in flight at once are spread over
+ * libuv's thread pool and the main thread. Local keys are imported here, so a bad key is a
+ * `TypeError` at once. The package's `node` export condition selects this function on
+ * Node.js.
  *
  * @example
  * ```ts

@@ -1,4 +1,5 @@
 import { parseJsonObject } from '../parse/json.js'
+import { discardBody, readBoundedText } from '../read-body.js'
 
 /** Limits of {@link fetchJsonObject}. */
 export interface FetchJsonOptions {
@@ -20,44 +21,14 @@ export async function fetchJsonObject(url: URL, options: FetchJsonOptions): Prom
     headers: { accept: 'application/json' },
   })
   if (response.status !== 200) {
-    await response.body?.cancel().catch(() => undefined)
+    await discardBody(response)
     throw new Error(`HTTP status ${response.status}`)
   }
-  const text = await readText(response, options.maxBytes)
-  const value = parseJsonObject(text)
+  const text = await readBoundedText(response, options.maxBytes, {
+    tooLarge: () => new Error(`the response is larger than ${options.maxBytes} bytes`),
+    notUtf8: () => new Error('the response is not UTF-8'),
+  })
+  const value = parseJsonObject(text ?? '')
   if (typeof value === 'string') throw new Error(`the response ${value}`)
   return value
-}
-
-async function readText(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN)
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined)
-    throw new Error(`the response is larger than ${maxBytes} bytes`)
-  }
-  if (response.body === null) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw new Error(`the response is larger than ${maxBytes} bytes`)
-    }
-    chunks.push(value)
-  }
-  const body = new Uint8Array(total)
-  let offset = 0
-  for (const chunk of chunks) {
-    body.set(chunk, offset)
-    offset += chunk.byteLength
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body)
-  } catch {
-    throw new Error('the response is not UTF-8')
-  }
 }

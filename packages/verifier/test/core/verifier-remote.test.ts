@@ -63,4 +63,26 @@ describe.each(BACKENDS)('verify with jwksUri ($name)', ({ name, createVerifier }
     expect(await code(verifier.verify(token))).toBe('ERR_KID_UNKNOWN')
     verifier.close()
   })
+
+  it('keeps real time for the JWKS cache whatever the now option says', async () => {
+    const pair = newKeyPair('ES256')
+    const path = `/${name}/clock`
+    server.route(path, { body: { keys: [pair.jwk] }, headers: { 'cache-control': 'max-age=60' } })
+    const yearAhead = Date.now() + 365 * 24 * 3600 * 1000
+    const verifier = createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwksUri: `${server.origin}${path}`,
+      now: () => yearAhead,
+    })
+    const seconds = Math.floor(yearAhead / 1000)
+    const token = await mint(pair, { claims: { iat: seconds, exp: seconds + 300 } })
+    await verifier.verify(token)
+    await verifier.verify(await mint(pair, { claims: { iat: seconds, exp: seconds + 301 } }))
+    // A year past a max-age of 60 s by the token clock, yet fresh and fetched once by real time.
+    expect(verifier.status()).toMatchObject({ fresh: true })
+    expect(server.hits(path)).toBe(1)
+    expect(await code(verifier.verify(await mint(pair)))).toBe('ERR_TOKEN_EXPIRED')
+    verifier.close()
+  })
 })

@@ -270,3 +270,73 @@ describe.each(BACKENDS)('tokenCache ($name)', ({ createVerifier }) => {
     expect(await verifier.verify(token)).not.toBe(first)
   })
 })
+
+describe.each(BACKENDS)('the now option ($name)', ({ createVerifier }) => {
+  const pair = keyPair('ES256')
+  const start = Date.UTC(2031, 0, 1) / 1000
+  /** A clock the test moves by hand, in milliseconds since the epoch. */
+  const clockAt = (seconds: number) => {
+    const clock = { ms: seconds * 1000, now: () => clock.ms }
+    return clock
+  }
+
+  it('is the time of exp, nbf, iat and maxTokenAge', async () => {
+    const clock = clockAt(start)
+    const verifier = createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: pair.jwk,
+      clockTolerance: 0,
+      maxTokenAge: '1h',
+      now: clock.now,
+    })
+    // Minted for the fake clock, years away from the real one.
+    const token = await mint(pair, { claims: { iat: start, nbf: start + 10, exp: start + 600 } })
+    expect((await expectCode(verifier.verify(token), 'ERR_TOKEN_NOT_YET_VALID')).claim).toBe('nbf')
+    clock.ms += 10_000
+    expect((await verifier.verify(token)).payload.exp).toBe(start + 600)
+    clock.ms += 590_000
+    await expectCode(verifier.verify(token), 'ERR_TOKEN_EXPIRED')
+
+    const young = await mint(pair, { claims: { iat: start + 1000, exp: start + 9000 } })
+    await expectCode(verifier.verify(young), 'ERR_TOKEN_NOT_YET_VALID')
+    clock.ms = (start + 1000) * 1000
+    await verifier.verify(young)
+    clock.ms += 3_601_000
+    await expectCode(verifier.verify(young), 'ERR_TOKEN_TOO_OLD')
+    verifier.close()
+  })
+
+  it('is the time at which a cached token stops being served', async () => {
+    const clock = clockAt(start)
+    const verifier = createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: pair.jwk,
+      clockTolerance: 0,
+      tokenCache: true,
+      now: clock.now,
+    })
+    const token = await mint(pair, { claims: { iat: start, exp: start + 60 } })
+    const first = await verifier.verify(token)
+    clock.ms += 59_000
+    expect(await verifier.verify(token)).toBe(first)
+    clock.ms += 1_000
+    await expectCode(verifier.verify(token), 'ERR_TOKEN_EXPIRED')
+    verifier.close()
+  })
+
+  it('fails every token as expired when the clock gives no number', async () => {
+    const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: pair.jwk, now: () => Number.NaN })
+    await expectCode(verifier.verify(await mint(pair)), 'ERR_TOKEN_EXPIRED')
+    verifier.close()
+  })
+
+  it('must be a function', () => {
+    for (const now of [Date.now(), 'Date.now', {}]) {
+      expect(() => createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: pair.jwk, now } as never)).toThrow(
+        /now must be a function/,
+      )
+    }
+  })
+})

@@ -251,7 +251,11 @@ describe.each(VERIFIER_PATHS)('claims ($name)', ({ createVerifier }) => {
     it('does not take aud, exp or a required claim from __proto__', async () => {
       const far = nowSeconds() + 3600
       const noAud = createJwt({ key, payload: withRawMembers(`"__proto__":{"aud":"${AUDIENCE}"}`, { aud: undefined }) })
-      const err1 = await expectRejected(verifier.verify(noAud), ['ERR_CLAIM_MISSING', 'ERR_CLAIM_INVALID', 'ERR_TOKEN_MALFORMED'], noAud)
+      const err1 = await expectRejected(
+        verifier.verify(noAud),
+        ['ERR_CLAIM_MISSING', 'ERR_CLAIM_INVALID', 'ERR_TOKEN_MALFORMED'],
+        noAud,
+      )
       if (err1.code !== 'ERR_TOKEN_MALFORMED') expect(err1.claim).toBe('aud')
 
       const noExp = createJwt({ key, payload: withRawMembers(`"__proto__":{"exp":${far}}`, { exp: undefined }) })

@@ -229,7 +229,12 @@ describe.each(VERIFIER_PATHS)('compact serialization ($name)', ({ createVerifier
       ['two JSON objects', '{"alg":"ES256"}{"alg":"ES256"}'],
       ['a byte-order mark before the JSON', '\ufeff{"alg":"ES256"}'],
     ])('refuses a header that is %s', async (_label, text) => {
-      const token = signSegments(b64url(text.replace('"ES256"}', `"ES256","kid":"${key.kid}"}`)), b64url(JSON.stringify(claims())), 'ES256', key)
+      const token = signSegments(
+        b64url(text.replace('"ES256"}', `"ES256","kid":"${key.kid}"}`)),
+        b64url(JSON.stringify(claims())),
+        'ES256',
+        key,
+      )
       await expectRejected(verifier.verify(token), 'ERR_TOKEN_MALFORMED', token)
     })
 
@@ -249,7 +254,11 @@ describe.each(VERIFIER_PATHS)('compact serialization ($name)', ({ createVerifier
     })
 
     it('refuses a header or payload that is not valid UTF-8', async () => {
-      const badHeader = Buffer.concat([Buffer.from(`{"alg":"ES256","kid":"${key.kid}","x":"`), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])
+      const badHeader = Buffer.concat([
+        Buffer.from(`{"alg":"ES256","kid":"${key.kid}","x":"`),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"}'),
+      ])
       const claimsText = JSON.stringify(claims({ name: 'PLACEHOLDER' }))
       const [before, after] = claimsText.split('PLACEHOLDER') as [string, string]
       const badPayload = Buffer.concat([Buffer.from(before), Buffer.from([0xc3, 0x28]), Buffer.from(after)])

@@ -61,7 +61,11 @@ describe.each(VERIFIER_PATHS)('issuer routing ($name)', ({ createVerifier }) => 
   })
 
   it("refuses a token claiming A signed with B's key under A's kid", async () => {
-    const token = createJwt({ key: keyB.privateKey, header: { alg: 'ES256', kid: keyA.kid }, payload: { iss: ISSUER_A } })
+    const token = createJwt({
+      key: keyB.privateKey,
+      header: { alg: 'ES256', kid: keyA.kid },
+      payload: { iss: ISSUER_A },
+    })
     await expectRejected(verifier.verify(token), 'ERR_SIGNATURE_INVALID', token)
   })
 

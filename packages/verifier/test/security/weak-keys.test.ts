@@ -1,14 +1,26 @@
 /**
  * RFC 7518 §3.2 and §3.3, RFC 8725 §3.5: an HMAC secret shorter than its hash output is
  * refused when the verifier is built, and an RSA key under 2048 bits never verifies a
- * token, whether it arrives from a JWKS URL or a JWKS object.
+ * token, whether it arrives from a JWKS URL or a JWKS object. Nor does an RSA key anyone
+ * can forge signatures for: a public exponent of 1, or a modulus with the ROCA flaw.
  */
-import { randomBytes } from 'node:crypto'
+import { createPublicKey, randomBytes, verify } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectRejected } from './helpers/expect.js'
 import { type SecurityFixture, startFixture } from './helpers/fixture.js'
 import { type JsonServer, startJsonServer } from './helpers/http.js'
-import { createJwt, generateKeyPair, ISSUER, AUDIENCE, type TestKeyPair } from './helpers/jwt.js'
+import {
+  AUDIENCE,
+  b64url,
+  claims,
+  createJwt,
+  generateKeyPair,
+  ISSUER,
+  signSegments,
+  type TestKeyPair,
+} from './helpers/jwt.js'
+import { VerifyError } from '../../src/errors.js'
+import { bytesOf, forgeWithExponentOne, rocaStyleModulus } from '../helpers/rsa.js'
 import { VERIFIER_PATHS } from './helpers/verifiers.js'
 
 const HMAC = [
@@ -19,7 +31,12 @@ const HMAC = [
 
 describe.each(VERIFIER_PATHS)('weak keys ($name)', ({ createVerifier }) => {
   describe('HMAC secrets', () => {
-    const secretOptions = (secret: unknown, algorithms: string[]) => ({ issuer: ISSUER, audience: AUDIENCE, secret, algorithms })
+    const secretOptions = (secret: unknown, algorithms: string[]) => ({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      secret,
+      algorithms,
+    })
 
     it.each(HMAC)('accepts a %s token with a secret of exactly %i bytes (control)', async (alg, bytes) => {
       for (const secret of [randomBytes(bytes), randomBytes(bytes).toString('hex').slice(0, bytes)]) {
@@ -27,7 +44,11 @@ describe.each(VERIFIER_PATHS)('weak keys ($name)', ({ createVerifier }) => {
         try {
           const { protectedHeader } = await verifier.verify(createJwt({ key: secret, header: { alg } }))
           expect(protectedHeader.alg).toBe(alg)
-          const forged = createJwt({ key: Buffer.from(secret).subarray(0, bytes - 1), header: { alg } })
+          // One bit off. (Truncating would not do: HMAC zero-pads keys, so a secret ending in
+          // 0x00 and its prefix are the same key.)
+          const wrong = Buffer.from(secret)
+          wrong[bytes - 1]! ^= 1
+          const forged = createJwt({ key: wrong, header: { alg } })
           await expectRejected(verifier.verify(forged), 'ERR_SIGNATURE_INVALID', forged)
         } finally {
           await verifier.close()
@@ -74,7 +95,9 @@ describe.each(VERIFIER_PATHS)('weak keys ($name)', ({ createVerifier }) => {
         generateKeyPair('RS256', { kid: 'weak-2040', modulusLength: 2040 }),
         generateKeyPair('RS256', { kid: 'weak-512', modulusLength: 512 }),
       ]
-      server = await startJsonServer({ keys: [...weak.map((key) => key.jwk), fixture.keys.RS256.jwk, fixture.keys.PS256.jwk] })
+      server = await startJsonServer({
+        keys: [...weak.map((key) => key.jwk), fixture.keys.RS256.jwk, fixture.keys.PS256.jwk],
+      })
     })
     afterAll(async () => {
       await fixture?.close()
@@ -96,6 +119,64 @@ describe.each(VERIFIER_PATHS)('weak keys ($name)', ({ createVerifier }) => {
           const token = createJwt({ key })
           await expectRejected(verifier.verify(token), ['ERR_KID_UNKNOWN', 'ERR_ALG_NOT_ALLOWED'], token)
         }
+      } finally {
+        await verifier.close()
+      }
+    })
+  })
+
+  describe('RSA keys whose signatures anyone can forge', () => {
+    const genuine = generateKeyPair('RS256', { kid: 'genuine' })
+    const exponentOne = { ...genuine.jwk, kid: 'exponent-one', e: 'AQ' }
+    const roca = { ...genuine.jwk, kid: 'roca', n: b64url(bytesOf(rocaStyleModulus())) }
+    const forgedInput = `${b64url(JSON.stringify({ alg: 'RS256', kid: 'exponent-one' }))}.${b64url(JSON.stringify(claims({ sub: 'admin' })))}`
+    const forged = `${forgedInput}.${b64url(forgeWithExponentOne(forgedInput, 256))}`
+    let server: JsonServer
+    beforeAll(async () => {
+      server = await startJsonServer({ keys: [exponentOne, roca, genuine.jwk] })
+    })
+    afterAll(async () => {
+      await server?.close()
+    })
+
+    it('forges a token under exponent 1 that plain node:crypto accepts (control)', () => {
+      const publicKey = createPublicKey({ key: exponentOne, format: 'jwk' })
+      const [input, signature] = [forged.slice(0, forged.lastIndexOf('.')), forged.slice(forged.lastIndexOf('.') + 1)]
+      expect(verify('sha256', Buffer.from(input), publicKey, Buffer.from(signature, 'base64url'))).toBe(true)
+    })
+
+    it.each(['jwksUri', 'jwks'])('skips them in a key set from %s, keeping the sound key', async (source) => {
+      const keySource = source === 'jwksUri' ? { jwksUri: server.jwksUri } : { jwks: { keys: [exponentOne, roca, genuine.jwk] } }
+      const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'], ...keySource })
+      try {
+        await verifier.verify(createJwt({ key: genuine }))
+        await expectRejected(verifier.verify(forged), 'ERR_KID_UNKNOWN', forged)
+        // Any signature would do: the ROCA key was never loaded, so the kid is unknown.
+        const underRoca = signSegments(b64url(JSON.stringify({ alg: 'RS256', kid: 'roca' })), b64url('{}'), 'RS256', genuine)
+        await expectRejected(verifier.verify(underRoca), 'ERR_KID_UNKNOWN', underRoca)
+      } finally {
+        await verifier.close()
+      }
+    })
+
+    it.each([
+      ['exponent 1', exponentOne],
+      ['the ROCA flaw', roca],
+    ])('refuses a local key with %s', async (_flaw, jwk) => {
+      let verifier: ReturnType<typeof createVerifier>
+      try {
+        verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, algorithms: ['RS256'], keys: jwk })
+      } catch (err) {
+        // The Node.js build imports local keys at construction.
+        expect(err).toBeInstanceOf(TypeError)
+        expect((err as Error).message).toMatch(/exponent|ROCA/)
+        return
+      }
+      try {
+        // WebCrypto imports on first use: the key fails to load, nothing verifies.
+        const token = jwk === exponentOne ? forged : createJwt({ key: genuine, header: { kid: 'roca' } })
+        const error = await expectRejected(verifier.verify(token), 'ERR_KEYS_UNAVAILABLE', token)
+        expect(error).toBeInstanceOf(VerifyError)
       } finally {
         await verifier.close()
       }

@@ -220,7 +220,12 @@ export function signatureHolds(token: string, alg: string, publicKey: KeyObject)
   const hash = HASH[alg]!
   if (alg.startsWith('ES')) return verify(hash, data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, bytes)
   if (alg.startsWith('PS')) {
-    return verify(hash, data, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }, bytes)
+    return verify(
+      hash,
+      data,
+      { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST },
+      bytes,
+    )
   }
   return verify(hash, data, publicKey, bytes)
 }

@@ -1,0 +1,118 @@
+/**
+ * ECDH on raw points (node:crypto's `ECDH`), for JWE ECDH-ES. Ephemeral keys live only in
+ * an `ECDH` object and never become KeyObjects: generating and exporting them costs less,
+ * and on Node 20 exporting a freshly generated KeyObject can deadlock against the garbage
+ * collector finalising its generation job.
+ */
+import { createECDH, type ECDH, type KeyObject } from 'node:crypto'
+import { decodeBase64url } from './base64url.js'
+import { type EcCurve, ecCurveByName, ecCurveOf } from './jose-algorithms.js'
+
+/** An ephemeral public key as the JWE `epk` header carries it. */
+export interface EphemeralPublicJwk {
+  kty: 'EC'
+  crv: string
+  x: string
+  y: string
+}
+
+/** The outcome of one ephemeral agreement. */
+export interface EphemeralAgreement {
+  /** The shared secret Z; the caller wipes it after the KDF. */
+  sharedSecret: Buffer
+  epk: EphemeralPublicJwk
+}
+
+const recipientPoints = new WeakMap<KeyObject, { curve: EcCurve; point: Buffer }>()
+const recipientAgreements = new WeakMap<KeyObject, { curve: EcCurve; ecdh: ECDH }>()
+
+function curveOf(key: KeyObject): EcCurve {
+  const curve = ecCurveOf(key)
+  if (curve === undefined) throw new Error('the key is not an EC key on P-256, P-384 or P-521')
+  return curve
+}
+
+/** An uncompressed SEC 1 point from its two coordinates, each exactly the curve's size. */
+function pointOf(curve: EcCurve, x: Buffer, y: Buffer): Buffer {
+  if (x.length !== curve.size || y.length !== curve.size) throw new Error('an EC coordinate has the wrong length')
+  return Buffer.concat([Buffer.from([4]), x, y])
+}
+
+function recipientPoint(publicKey: KeyObject): { curve: EcCurve; point: Buffer } {
+  let known = recipientPoints.get(publicKey)
+  if (known === undefined) {
+    const curve = curveOf(publicKey)
+    const jwk = publicKey.export({ format: 'jwk' })
+    known = { curve, point: pointOf(curve, decodeBase64url(jwk.x ?? '', 'x'), decodeBase64url(jwk.y ?? '', 'y')) }
+    recipientPoints.set(publicKey, known)
+  }
+  return known
+}
+
+/**
+ * Makes a fresh ephemeral key on the recipient's curve and agrees a secret with the
+ * recipient's public key (the sender's half of ECDH-ES). Every call uses a new key.
+ *
+ * @example
+ * ```ts
+ * const { sharedSecret, epk } = agreeEphemeral(recipientPublicKey)
+ * ```
+ */
+export function agreeEphemeral(recipient: KeyObject): EphemeralAgreement {
+  if (recipient.type !== 'public') throw new Error('ECDH-ES encrypts to a public key')
+  const { curve, point } = recipientPoint(recipient)
+  const ephemeral = createECDH(curve.namedCurve)
+  const ephemeralPoint = ephemeral.generateKeys()
+  const sharedSecret = ephemeral.computeSecret(point)
+  return {
+    sharedSecret,
+    epk: {
+      kty: 'EC',
+      crv: curve.crv,
+      x: ephemeralPoint.subarray(1, 1 + curve.size).toString('base64url'),
+      y: ephemeralPoint.subarray(1 + curve.size).toString('base64url'),
+    },
+  }
+}
+
+const EPK_MEMBERS = new Set(['kty', 'crv', 'x', 'y'])
+
+/**
+ * The recipient's half of ECDH-ES: agrees a secret between its private key and the `epk`
+ * of a JWE header. The `epk` must be a public EC JWK on the recipient's own curve; its
+ * point is checked to lie on the curve (node:crypto refuses any other), which defeats
+ * invalid-curve attacks on the private key.
+ *
+ * @throws Error for a malformed `epk`, another curve, or a point not on the curve.
+ * @example
+ * ```ts
+ * const sharedSecret = agreeWithEphemeral(privateKey, header.epk)
+ * ```
+ */
+export function agreeWithEphemeral(recipient: KeyObject, epk: unknown): Buffer {
+  if (recipient.type !== 'private') throw new Error('ECDH-ES decrypts with a private key')
+  let agreement = recipientAgreements.get(recipient)
+  if (agreement === undefined) {
+    const curve = curveOf(recipient)
+    const ecdh = createECDH(curve.namedCurve)
+    const d = decodeBase64url(recipient.export({ format: 'jwk' }).d ?? '', 'private key')
+    try {
+      ecdh.setPrivateKey(d)
+    } finally {
+      d.fill(0)
+    }
+    agreement = { curve, ecdh }
+    recipientAgreements.set(recipient, agreement)
+  }
+  if (typeof epk !== 'object' || epk === null || Array.isArray(epk)) throw new Error('the epk is not a JWK')
+  const jwk = epk as Record<string, unknown>
+  if (Object.keys(jwk).some((name) => !EPK_MEMBERS.has(name))) throw new Error('the epk has members beyond kty, crv, x, y')
+  if (jwk['kty'] !== 'EC' || ecCurveByName(jwk['crv']) !== agreement.curve) throw new Error("the epk is not on the key's curve")
+  if (typeof jwk['x'] !== 'string' || typeof jwk['y'] !== 'string') throw new Error('the epk has no coordinates')
+  const point = pointOf(agreement.curve, decodeBase64url(jwk['x'], 'epk x'), decodeBase64url(jwk['y'], 'epk y'))
+  try {
+    return agreement.ecdh.computeSecret(point)
+  } catch {
+    throw new Error('the epk is not a point on the curve')
+  }
+}

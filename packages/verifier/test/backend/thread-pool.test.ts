@@ -1,0 +1,75 @@
+import { generateKeyPairSync, sign } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { scheduleVerify } from '../../src/backend/thread-pool.js'
+import { VerifyError } from '../../src/errors.js'
+import { createVerifier } from '../../src/index.node.js'
+import { AUDIENCE, ISSUER, mint, newKeyPair } from '../helpers/keys.js'
+
+const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+const key = { key: publicKey, dsaEncoding: 'ieee-p1363' as const }
+const data = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0')
+const good = sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' })
+const bad = Buffer.from(good)
+bad[10]! ^= 1
+
+/** Lets every check of the previous stretch settle, so the next call is alone. */
+async function quiet(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve))
+}
+
+describe('scheduleVerify', () => {
+  it('checks a lone signature at once and returns the verdict', async () => {
+    await quiet()
+    expect(scheduleVerify('sha256', data, key, good)).toBe(true)
+    await quiet()
+    expect(scheduleVerify('sha256', data, key, bad)).toBe(false)
+  })
+
+  it('leaves the main thread when many checks start together, with the same verdicts', async () => {
+    await quiet()
+    // Enough for every path: at once, the thread pool, and the main thread's turns while the pool is full.
+    const signatures = Array.from({ length: 64 }, (_, i) => (i % 3 === 0 ? bad : good))
+    const results = signatures.map((signature) => scheduleVerify('sha256', data, key, signature))
+    const firstDeferred = results.findIndex((result) => result instanceof Promise)
+    expect(firstDeferred).toBeGreaterThan(0)
+    expect(results.slice(0, firstDeferred).every((result) => typeof result === 'boolean')).toBe(true)
+    expect(results.slice(firstDeferred).every((result) => result instanceof Promise)).toBe(true)
+    expect(await Promise.all(results)).toEqual(signatures.map((signature) => signature === good))
+    await quiet()
+    expect(scheduleVerify('sha256', data, key, good)).toBe(true)
+  })
+
+  it('gives a false verdict when node:crypto throws, off the main thread too', async () => {
+    await quiet()
+    const results = Array.from({ length: 32 }, () => {
+      try {
+        return scheduleVerify('no-such-hash', data, key, good)
+      } catch {
+        // At once, the throw reaches the caller, which counts it as a false verdict.
+        return false
+      }
+    })
+    expect(await Promise.all(results)).toEqual(Array.from({ length: 32 }, () => false))
+  })
+})
+
+describe('the Node.js verifier under load', () => {
+  it.each(['ES256', 'EdDSA', 'RS256', 'PS256'])('gives each of many %s verifications in flight its own verdict', async (alg) => {
+    const pair = newKeyPair(alg)
+    const attacker = newKeyPair(alg, { kid: pair.kid })
+    const verifier = createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: pair.jwk, algorithms: [alg] })
+    const tokens = await Promise.all(
+      Array.from({ length: 48 }, (_, i) => mint(i % 4 === 0 ? attacker : pair, { claims: { sub: `user-${i}` } })),
+    )
+    const outcomes = await Promise.all(
+      tokens.map((token) =>
+        verifier.verify(token).then(
+          ({ payload }) => payload.sub,
+          (err: unknown) => (err instanceof VerifyError ? err.code : 'unexpected'),
+        ),
+      ),
+    )
+    expect(outcomes).toEqual(tokens.map((_, i) => (i % 4 === 0 ? 'ERR_SIGNATURE_INVALID' : `user-${i}`)))
+    verifier.close()
+  })
+})
