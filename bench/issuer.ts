@@ -4,7 +4,7 @@
  * - token pairs (ES256 access JWS + ES256-then-ECDH-ES+A256KW/A256GCM refresh JWE) minted
  *   through the core, `issuer.issue()`, on a SQLite store in memory-backed storage so that
  *   minting, not the disk, is measured: with the crypto on the main thread only
- *   (`tokenWorkers: 0`) and with the default worker threads;
+ *   (`tokenWorkers: 0`) and with the default worker threads ("workers");
  * - `POST /issue_token` and `POST /renew_token` over HTTP against the `jwtis` CLI in a child
  *   process on a durable SQLite file (every 200 is on disk), many requests in flight over
  *   keep-alive connections, with latency percentiles. The load comes from this process,
@@ -87,7 +87,7 @@ async function measureIssuer(folder: string, tokenWorkers: number | undefined): 
     check(payload.sub === 'check', 'core access token verifies against the JWKS')
     check((await issuer.renew(KID, pair.refreshToken)).id === pair.id, 'core refresh token renews')
 
-    const threads = tokenWorkers === 0 ? 'main thread' : `${tokenWorkers ?? availableParallelism()} workers`
+    const threads = tokenWorkers === undefined ? 'workers' : tokenWorkers === 0 ? 'main thread' : `${tokenWorkers} workers`
     const rows: Case['rows'] = []
     for (const inFlight of MINT_IN_FLIGHT) {
       const { opsPerSec } = await measure((i) => issuer.issue(KID, { claims: { sub: `user-${i}` } }), {

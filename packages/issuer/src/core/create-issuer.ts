@@ -64,7 +64,7 @@ export interface CreateIssuerOptions {
    * Worker threads that sign, encrypt and open tokens, so that minting uses every core
    * while the main thread serves requests and the store; `0` does the crypto on the main
    * thread. Workers start with the first token. Default: the number of cores
-   * (`os.availableParallelism()`) when there are two or more, else `0`.
+   * (`os.availableParallelism()`), at most 4, when there are two or more; else `0`.
    */
   tokenWorkers?: number
 }

@@ -45,7 +45,7 @@ export class TokenJobError extends Error {
 export interface TokenWorkersOptions {
   /**
    * Worker threads; `0` runs every job on the calling thread. Default: the number of cores
-   * (`os.availableParallelism()`) when there are two or more, else `0`.
+   * (`os.availableParallelism()`), at most 4, when there are two or more; else `0`.
    */
   size?: number | undefined
   /** Receives a line when a worker fails or cannot start; never a secret. Default: none. */
@@ -64,6 +64,11 @@ export interface TokenWorkers {
   close(): Promise<void>
 }
 
+/**
+ * The most workers the pool starts unless told otherwise: one main thread, which parses the
+ * requests and writes the store, cannot keep more busy.
+ */
+const MAX_DEFAULT_SIZE = 4
 /** How many keys a worker is sent before the pool starts its key store afresh. */
 const MAX_KEYS_PER_WORKER = 4096
 /** Consecutive workers that exit without ever answering, after which jobs run inline. */
@@ -131,7 +136,7 @@ export function spawnTokenWorker(): Worker {
 
 function defaultSize(): number {
   const cores = availableParallelism()
-  return cores > 1 ? cores : 0
+  return cores > 1 ? Math.min(cores, MAX_DEFAULT_SIZE) : 0
 }
 
 /**

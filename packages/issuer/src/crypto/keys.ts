@@ -2,7 +2,7 @@
  * Key pairs of clients: which algs and sizes are allowed, and their generation off the
  * event loop (node:crypto runs `generateKeyPair` on the thread pool).
  */
-import { generateKeyPair, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject } from 'node:crypto'
 import { calculateJwkThumbprint, type JWK } from 'jose'
 import type { PublicJwk } from '../core/types.js'
 import { IssuerError } from '../errors.js'
@@ -160,21 +160,38 @@ export function checkContentEncryption(enc: string): void {
   }
 }
 
+/** DER output keeps the generated key apart from the generation job (see generatePair). */
+const DER_OUTPUT = {
+  publicKeyEncoding: { type: 'spki', format: 'der' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+} as const
+
+/**
+ * Generates on the thread pool and re-imports the DER output. Exporting a JWK straight from
+ * the KeyObjects a generation job hands back can deadlock on Node 20 (the export holds the
+ * key's lock while the job's cleanup waits for it); fresh KeyObjects have no such tie.
+ */
 function generatePair(shape: KeyShape, size: number): Promise<{ publicKey: KeyObject; privateKey: KeyObject }> {
   return new Promise((resolve, reject) => {
-    const done = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject): void => {
-      if (err) reject(err)
-      else resolve({ publicKey, privateKey })
+    const done = (err: Error | null, publicDer: Buffer, privateDer: Buffer): void => {
+      if (err) {
+        reject(err)
+        return
+      }
+      resolve({
+        publicKey: createPublicKey({ key: publicDer, format: 'der', type: 'spki' }),
+        privateKey: createPrivateKey({ key: privateDer, format: 'der', type: 'pkcs8' }),
+      })
     }
     switch (shape.type) {
       case 'rsa':
-        generateKeyPair('rsa', { modulusLength: size, publicExponent: 0x10001 }, done)
+        generateKeyPair('rsa', { modulusLength: size, publicExponent: 0x10001, ...DER_OUTPUT }, done)
         break
       case 'ec':
-        generateKeyPair('ec', { namedCurve: shape.curves[size]! }, done)
+        generateKeyPair('ec', { namedCurve: shape.curves[size]!, ...DER_OUTPUT }, done)
         break
       case 'ed25519':
-        generateKeyPair('ed25519', undefined, done)
+        generateKeyPair('ed25519', DER_OUTPUT, done)
         break
     }
   })
