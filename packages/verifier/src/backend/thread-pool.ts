@@ -4,26 +4,34 @@ import { type KeyObject, type VerifyKeyObjectInput, verify } from 'node:crypto'
 /** The key argument of node:crypto's verify, as the Node.js backend builds it. */
 export type VerifyKey = KeyObject | VerifyKeyObjectInput
 
-/**
- * From how many other verifications in flight a check leaves the main thread. Handing a
- * check to libuv's thread pool costs about as much main-thread and kernel time as a whole
- * RSA check, so a lone verification (or a few) stays synchronous; beyond that a second
- * core working through a queue gains more than the hand-off costs (bench/verifier.ts).
+/*
+ * The scheduling constants below were measured with bench/verifier.ts on two cores
+ * (ES256, EdDSA, RS256, PS256; 1 to 16 verifications in flight).
  */
-const OFFLOAD_FROM = Number(process.env['JWTIS_OFFLOAD_FROM'] ?? 4)
+
 /**
- * Checks kept on the thread pool at once: a queue deep enough that its threads never wait
- * for the main thread to hand them more.
+ * From how many other checks in flight a check leaves the main thread. A hand-off to the
+ * thread pool costs about a third of an RSA check in main-thread and kernel time: with
+ * one or two others in flight it loses (RS256 fell to half the synchronous rate), from
+ * four on a second core gains more than the hand-offs cost.
  */
-const POOL_DEPTH = Number(process.env['JWTIS_POOL_DEPTH'] ?? 12)
-/** The part of the checks in flight handed to the pool; the main thread keeps the rest. */
-const POOL_SHARE = Number(process.env['JWTIS_POOL_SHARE'] ?? 0.6)
+const OFFLOAD_FROM = 4
 /**
- * Queued checks the main thread runs itself per event-loop turn while the pool is full:
- * it works instead of sleeping until the next completion, and the turn stays short so
- * completions are handled (and the pool refilled) without delay.
+ * Most checks on the thread pool at once. A deep queue keeps its threads from sleeping
+ * between checks (each wake-up costs more than a check); a bounded one leaves work for
+ * the main thread.
  */
-const MAIN_THREAD_SHARE = Number(process.env['JWTIS_MAIN_SHARE'] ?? 2)
+const POOL_DEPTH = 12
+/**
+ * The part of the checks in flight handed to the pool (at least {@link OFFLOAD_FROM}); the
+ * main thread runs the rest itself instead of sleeping until the next completion.
+ */
+const POOL_SHARE = 0.6
+/**
+ * Waiting checks the main thread runs per event-loop turn: few, so that the turn stays
+ * short and completions are handled (and the pool refilled) without delay.
+ */
+const MAIN_THREAD_SHARE = 2
 
 interface Check {
   algorithm: string | null
@@ -62,6 +70,9 @@ function dispatch(check: Check): void {
     verify(check.algorithm, check.data, check.key, check.signature, (err, valid) => {
       onPool--
       fillPool()
+      // With nothing left waiting, a drain still pending has nothing to do: forget it, so
+      // that one lost with a faked and restored setImmediate cannot stop future drains.
+      if (waiting.length === 0) drainScheduled = false
       check.resolve(err === null && valid === true)
     })
   } catch {
@@ -94,10 +105,12 @@ function scheduleDrain(): void {
 /**
  * node:crypto's one-shot verify, scheduled by load. Alone (fewer than a few other checks
  * in flight) it runs at once and returns the verdict. Otherwise it resolves later, from
- * libuv's thread pool, or from the main thread when the pool is full. "In flight" counts
- * checks on the pool or waiting, plus checks started in the same synchronous stretch (a
- * caller firing verifications without awaiting each), which would otherwise be invisible
- * since synchronous checks settle at once. Any error is a false verdict.
+ * libuv's thread pool or from the main thread between event-loop turns, so that both
+ * cores work. "In flight" counts checks on the pool or waiting, plus checks started in
+ * the same synchronous stretch (callers that did not await each other), which would
+ * otherwise be invisible since synchronous checks settle at once. The counts are shared
+ * by every verifier of the process, like the thread pool. A deferred check turns any
+ * error into a false verdict; a check run at once lets it throw to the caller.
  */
 export function scheduleVerify(
   algorithm: string | null,
@@ -110,7 +123,6 @@ export function scheduleVerify(
     void settled.then(checkpoint)
   }
   const others = startedTogether++ + onPool + waiting.length
-  // The caller turns a throw into a false verdict.
   if (others < OFFLOAD_FROM) return verify(algorithm, data, key, signature)
   return new Promise((resolve) => {
     waiting.push({ algorithm, data, key, signature, resolve })

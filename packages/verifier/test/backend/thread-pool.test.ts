@@ -1,5 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { scheduleVerify } from '../../src/backend/thread-pool.js'
 import { VerifyError } from '../../src/errors.js'
 import { createVerifier } from '../../src/index.node.js'
@@ -16,6 +16,10 @@ bad[10]! ^= 1
 async function quiet(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve))
 }
+
+afterEach(() => {
+  vi.useRealTimers()
+})
 
 describe('scheduleVerify', () => {
   it('checks a lone signature at once and returns the verdict', async () => {
@@ -37,6 +41,18 @@ describe('scheduleVerify', () => {
     expect(await Promise.all(results)).toEqual(signatures.map((signature) => signature === good))
     await quiet()
     expect(scheduleVerify('sha256', data, key, good)).toBe(true)
+  })
+
+  it('finishes every check when setImmediate is faked, as test suites often do', async () => {
+    await quiet()
+    vi.useFakeTimers({ toFake: ['setImmediate'] })
+    const results = Array.from({ length: 40 }, () => scheduleVerify('sha256', data, key, good))
+    // The main thread's turns never come; the pool alone works the queue off.
+    expect(await Promise.all(results)).toEqual(Array.from({ length: 40 }, () => true))
+    vi.useRealTimers()
+    // A turn lost with the fake setImmediate leaves nothing stuck once it is real again.
+    const again = Array.from({ length: 40 }, () => scheduleVerify('sha256', data, key, good))
+    expect(await Promise.all(again)).toEqual(Array.from({ length: 40 }, () => true))
   })
 
   it('gives a false verdict when node:crypto throws, off the main thread too', async () => {
