@@ -11,6 +11,8 @@ export interface Row {
   baseline?: boolean
   /** Least acceptable ratio to the baseline, with its label. */
   target?: { ratio: number; label: string }
+  /** Cores other processes kept busy meanwhile, when the platform tells. */
+  othersBusy?: number | undefined
 }
 
 /** A case: one alg, token mix and concurrency, with its rows. */
@@ -20,6 +22,15 @@ export interface Case {
 }
 
 const NAME_WIDTH = 34
+/** Cores taken by other processes from which a row is flagged as measured on a busy machine. */
+const BUSY_CORES = 0.1
+
+/** The flag of a row measured while other processes took CPU. */
+function busyNote(row: Row): string {
+  return row.othersBusy !== undefined && row.othersBusy >= BUSY_CORES
+    ? `  (other processes: ${row.othersBusy.toFixed(2)} cores)`
+    : ''
+}
 
 function formatOps(value: number): string {
   return Math.round(value).toLocaleString('en-US').padStart(12)
@@ -44,7 +55,7 @@ export function printCase(entry: Case): void {
     }
     const name = row.baseline ? `${row.name} (baseline)` : row.name
     console.log(
-      `  ${name.padEnd(NAME_WIDTH)}${formatOps(row.opsPerSec)}${`${ratio.toFixed(2)}x`.padStart(9)}  ${target}`,
+      `  ${name.padEnd(NAME_WIDTH)}${formatOps(row.opsPerSec)}${`${ratio.toFixed(2)}x`.padStart(9)}  ${target}${busyNote(row)}`,
     )
   }
 }
@@ -57,8 +68,9 @@ export function printTargets(cases: readonly Case[]): void {
       if (row.target === undefined) continue
       const ratio = ratioOf(row, entry.rows)
       const verdict = ratio >= row.target.ratio ? 'met   ' : 'MISSED'
+      const busy = entry.rows.some((other) => busyNote(other) !== '') ? ' [busy machine]' : ''
       console.log(
-        `  ${verdict} ${entry.title.padEnd(36)} ${ratio.toFixed(2)}x (${row.target.label} >= ${row.target.ratio}x)`,
+        `  ${verdict} ${entry.title.padEnd(36)} ${ratio.toFixed(2)}x (${row.target.label} >= ${row.target.ratio}x)${busy}`,
       )
     }
   }
