@@ -1,28 +1,11 @@
-import type { RefreshStrategy } from '../store/contract.js'
+import type { ClientConfig, RefreshStrategy } from '../store/contract.js'
 
-/** The server-wide settings that fill whatever a client registration leaves out. */
-export interface IssuerDefaults {
-  /** JWS alg of new signing keys. Default `ES256`. */
-  sigAlg: string
-  /** RSA modulus length in bits for RS and PS algs. Default: none (ES256 needs none). */
-  sigBits?: number | undefined
-  /** JWE key-management alg of new encryption keys. Default `ECDH-ES+A256KW`. */
-  encAlg: string
-  /** RSA modulus length, or EC curve size (256, 384, 521), of new encryption keys. Default `256`. */
-  encBits?: number | undefined
-  /** JWE content encryption of refresh tokens. Default `A256GCM`. */
-  contEnc: string
-  /** How long a key stays current before it rotates, in milliseconds. Default 4320 h. */
-  keyExpiry: number
-  /** Access token lifetime, in milliseconds. Default 15 min. */
-  authTTL: number
-  /** Refresh token lifetime (sliding), in milliseconds. Default 72 h. */
-  refreshTTL: number
-  /** Refresh token family maximum lifetime, in milliseconds. Default 720 h. */
-  familyTTL: number
-  /** How renews treat refresh tokens. Default `refreshBoth`. */
-  refreshStrategy: RefreshStrategy
-}
+/**
+ * The server-wide settings that fill whatever a client registration leaves out: a client's
+ * settings (units as in {@link ClientConfig}) less its audience, which has no server default.
+ * The defaults are those of {@link DEFAULTS}.
+ */
+export type IssuerDefaults = Omit<ClientConfig, 'audience'>
 
 const HOUR = 3_600_000
 
