@@ -3,11 +3,11 @@
  * equal to the group order, DER instead of the JWS fixed-width encoding, wrong lengths,
  * and non-canonical Ed25519 signatures (S + L).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { expectRejected } from './helpers/expect.js'
-import { type SecurityFixture, startFixture } from './helpers/fixture.js'
 import { createJwt, fixedBytes, fromB64url, segments, signInput } from './helpers/jwt.js'
-import { type TestVerifier, VERIFIER_PATHS } from './helpers/verifiers.js'
+import { useFixtureVerifier } from './helpers/suite.js'
+import { VERIFIER_PATHS } from './helpers/verifiers.js'
 
 /** Group orders (n) of the NIST curves, and their scalar widths in bytes. */
 const CURVES = {
@@ -53,21 +53,11 @@ function toDer(raw: Uint8Array): Buffer {
 }
 
 describe.each(VERIFIER_PATHS)('signature edge cases ($name)', ({ createVerifier }) => {
-  let fixture: SecurityFixture
-  let verifier: TestVerifier
-
-  beforeAll(async () => {
-    fixture = await startFixture()
-    verifier = createVerifier(fixture.options())
-  })
-  afterAll(async () => {
-    await verifier?.close()
-    await fixture?.close()
-  })
+  const suite = useFixtureVerifier(createVerifier)
 
   it('accepts a genuine token for every alg (control)', async () => {
-    for (const key of Object.values(fixture.keys)) {
-      const { protectedHeader } = await verifier.verify(createJwt({ key }))
+    for (const key of Object.values(suite.fixture.keys)) {
+      const { protectedHeader } = await suite.verifier.verify(createJwt({ key }))
       expect(protectedHeader.kid).toBe(key.kid)
     }
   })
@@ -83,36 +73,36 @@ describe.each(VERIFIER_PATHS)('signature edge cases ($name)', ({ createVerifier 
       ['r = n, s = 0', [order, zero]],
       ['r = s = 1', [one, one]],
     ] as const)('refuses %s', async (_label, [r, s]) => {
-      const key = fixture.keys[alg as keyof typeof CURVES]
+      const key = suite.fixture.keys[alg as keyof typeof CURVES]
       const token = createJwt({ key, signature: Buffer.concat([r, s]) })
-      await expectRejected(verifier.verify(token), 'ERR_SIGNATURE_INVALID', token)
+      await expectRejected(suite.verifier.verify(token), 'ERR_SIGNATURE_INVALID', token)
     })
 
     it('refuses a genuine signature with r or s zeroed', async () => {
-      const key = fixture.keys[alg as keyof typeof CURVES]
+      const key = suite.fixture.keys[alg as keyof typeof CURVES]
       const genuine = fromB64url(segments(createJwt({ key }))[2])
       for (const signature of [
         Buffer.concat([zero, genuine.subarray(width)]),
         Buffer.concat([genuine.subarray(0, width), zero]),
       ]) {
         const token = createJwt({ key, signature })
-        await expectRejected(verifier.verify(token), 'ERR_SIGNATURE_INVALID', token)
+        await expectRejected(suite.verifier.verify(token), 'ERR_SIGNATURE_INVALID', token)
       }
     })
   })
 
   it('refuses a genuine ECDSA signature in DER encoding', async () => {
     for (const alg of ['ES256', 'ES384', 'ES512'] as const) {
-      const key = fixture.keys[alg]
+      const key = suite.fixture.keys[alg]
       const [header, payload] = segments(createJwt({ key }))
       const raw = signInput(alg, key.privateKey, `${header}.${payload}`)
       const token = `${header}.${payload}.${Buffer.from(toDer(raw)).toString('base64url')}`
-      await expectRejected(verifier.verify(token), ['ERR_SIGNATURE_INVALID', 'ERR_TOKEN_MALFORMED'], token)
+      await expectRejected(suite.verifier.verify(token), ['ERR_SIGNATURE_INVALID', 'ERR_TOKEN_MALFORMED'], token)
     }
   })
 
   it('refuses genuine signatures truncated, extended or emptied', async () => {
-    for (const key of Object.values(fixture.keys)) {
+    for (const key of Object.values(suite.fixture.keys)) {
       const token = createJwt({ key })
       const signature = fromB64url(segments(token)[2])
       const [header, payload] = segments(token)
@@ -123,13 +113,13 @@ describe.each(VERIFIER_PATHS)('signature edge cases ($name)', ({ createVerifier 
         Buffer.alloc(0),
       ]) {
         const bad = `${header}.${payload}.${forged.toString('base64url')}`
-        await expectRejected(verifier.verify(bad), ['ERR_SIGNATURE_INVALID', 'ERR_TOKEN_MALFORMED'], bad)
+        await expectRejected(suite.verifier.verify(bad), ['ERR_SIGNATURE_INVALID', 'ERR_TOKEN_MALFORMED'], bad)
       }
     }
   })
 
   it('refuses a non-canonical Ed25519 signature (S + L)', async () => {
-    const key = fixture.keys.EdDSA
+    const key = suite.fixture.keys.EdDSA
     const token = createJwt({ key })
     const signature = fromB64url(segments(token)[2])
     const s = fromLittleEndian(signature.subarray(32))
@@ -137,22 +127,22 @@ describe.each(VERIFIER_PATHS)('signature edge cases ($name)', ({ createVerifier 
     const malleated = Buffer.concat([signature.subarray(0, 32), littleEndian32(s + ED25519_L)])
     const [header, payload] = segments(token)
     const forged = `${header}.${payload}.${malleated.toString('base64url')}`
-    await expectRejected(verifier.verify(forged), 'ERR_SIGNATURE_INVALID', forged)
+    await expectRejected(suite.verifier.verify(forged), 'ERR_SIGNATURE_INVALID', forged)
   })
 
   it('refuses all-zero signatures of the right length for every alg', async () => {
-    for (const key of Object.values(fixture.keys)) {
+    for (const key of Object.values(suite.fixture.keys)) {
       const length = fromB64url(segments(createJwt({ key }))[2]).length
       const token = createJwt({ key, signature: new Uint8Array(length) })
-      await expectRejected(verifier.verify(token), 'ERR_SIGNATURE_INVALID', token)
+      await expectRejected(suite.verifier.verify(token), 'ERR_SIGNATURE_INVALID', token)
     }
   })
 
   it('refuses a signature moved to another token of the same key', async () => {
-    const key = fixture.keys.ES256
+    const key = suite.fixture.keys.ES256
     const a = segments(createJwt({ key, payload: { sub: 'alice' } }))
     const b = segments(createJwt({ key, payload: { sub: 'admin' } }))
     const token = `${b[0]}.${b[1]}.${a[2]}`
-    await expectRejected(verifier.verify(token), 'ERR_SIGNATURE_INVALID', token)
+    await expectRejected(suite.verifier.verify(token), 'ERR_SIGNATURE_INVALID', token)
   })
 })
