@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
-import { MIN_ADMIN_TOKEN_LENGTH } from '../core/initialise.js'
+import { checkAudienceSetting } from '../core/audience.js'
+import { adminTokenProblem } from '../core/initialise.js'
 import { formatDuration, resolveDefaults, SETTING_LIMITS } from '../core/settings.js'
 import { parseDuration } from './duration.js'
 import { UsageError } from './errors.js'
@@ -45,6 +46,7 @@ export type FlagName =
   | 'graceTTL'
   | 'verbose'
   | 'newPswd'
+  | 'audience'
 
 /** Where a value came from: the command line, the environment, or the built-in default. */
 export type ValueSource = 'flag' | 'env' | 'default'
@@ -96,6 +98,8 @@ export interface CliOptions {
   graceTTL: number
   verbose: boolean
   newPassword?: string | undefined
+  /** The `aud` values a registered client's tokens may carry (`client register`). */
+  audience?: string | string[] | undefined
   /** Where each flag's value came from, for the configuration print. */
   sources: Partial<Record<FlagName, ValueSource>>
 }
@@ -240,6 +244,12 @@ const FLAGS: Readonly<Record<FlagName, FlagSpec>> = {
     value: 'PASSWORD',
     help: 'the new password (rekey)',
   },
+  audience: {
+    type: 'string',
+    value: 'A,B',
+    shown: 'the client\u2019s KID',
+    help: 'the aud values the client\u2019s tokens may carry, comma-separated (client register)',
+  },
 }
 
 // Far beyond any sane lifetime, yet well inside what a Date and a JWT `exp` can hold.
@@ -289,10 +299,10 @@ const COMMANDS: Readonly<Record<CommandName, CommandSpec>> = {
     ],
   },
   'client register': {
-    usage: 'jwtis client register KID [--sigAlg ALG ...]',
+    usage: 'jwtis client register KID [--audience A,B] [--sigAlg ALG ...]',
     summary: 'register a client; prints its token (once) and public keys',
     args: ['KID'],
-    flags: [...GENERAL, ...STORE, ...KEYS],
+    flags: [...GENERAL, ...STORE, ...KEYS, 'audience'],
   },
   'client list': { usage: 'jwtis client list', summary: 'list the clients', args: [], flags: [...GENERAL, ...STORE] },
   'client remove': {
@@ -365,6 +375,7 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     graceTTL: readGraceTTL(read),
     verbose: read.bool('verbose'),
     newPassword: read.text('newPswd'),
+    audience: readAudience(read),
     sources: read.sources,
   }
 }
@@ -597,10 +608,20 @@ function readGraceTTL(read: Reader): number {
 
 function readAdminToken(read: Reader): string | undefined {
   const token = read.text('adminToken')
-  if (token !== undefined && token.length < MIN_ADMIN_TOKEN_LENGTH) {
-    throw new UsageError(`${read.label('adminToken')} must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters`)
-  }
+  if (token === undefined) return undefined
+  const problem = adminTokenProblem(token)
+  if (problem !== undefined) throw new UsageError(`${read.label('adminToken')} ${problem}`)
   return token
+}
+
+function readAudience(read: Reader): string | string[] | undefined {
+  const text = read.text('audience')
+  if (text === undefined) return undefined
+  try {
+    return checkAudienceSetting(text.split(',').map((value) => value.trim()))
+  } catch (error) {
+    throw new UsageError(`${read.label('audience')}: ${(error as Error).message}`)
+  }
 }
 
 function readStore(read: Reader): StoreLocation {

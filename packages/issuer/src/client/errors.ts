@@ -17,6 +17,8 @@ export type IssuerClientErrorCode =
   | 'client_exists'
   /** The request body was over 64 KiB (413). */
   | 'request_too_large'
+  /** Asked again too soon, e.g. a second rotation within a minute (429). */
+  | 'slow_down'
   /** The issuer's store or keys are unavailable (503). */
   | 'temporarily_unavailable'
   /** The issuer failed unexpectedly (500). */
@@ -36,6 +38,7 @@ const API_CODES: ReadonlySet<string> = new Set([
   'not_found',
   'client_exists',
   'request_too_large',
+  'slow_down',
   'temporarily_unavailable',
   'server_error',
 ])

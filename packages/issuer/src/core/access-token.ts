@@ -1,4 +1,5 @@
 import { randomToken } from '../crypto/secrets.js'
+import type { Audience } from './audience.js'
 import type { LoadedKey } from './client-keys.js'
 import type { TokenWorkers } from './token-workers.js'
 
@@ -11,10 +12,10 @@ export interface AccessTokenInput {
   issuer: string
   /** The requesting client's kid, the `client_id` claim. */
   clientKid: string
-  /** The `aud` when the claims set none: the client's configured audience or its kid. */
-  audience: string
+  /** The `aud` when the claims set none: the client's registered audience or its kid. */
+  audience: Audience
   sub: string
-  /** Custom claims (a custom `aud` overrides `audience`). */
+  /** Custom claims (an `aud`, checked to narrow `audience`, takes its place). */
   custom: Readonly<Record<string, unknown>>
   /** Milliseconds since the epoch. */
   now: number

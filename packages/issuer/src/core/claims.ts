@@ -1,4 +1,5 @@
 import { IssuerError } from '../errors.js'
+import { type Audience, tokenAudience } from './audience.js'
 
 /** Claims the issuer sets itself; a request may not give them. */
 export const RESERVED_CLAIMS: readonly string[] = Object.freeze(['iss', 'iat', 'nbf', 'exp', 'jti', 'client_id'])
@@ -22,17 +23,30 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null
 }
 
-function isAudience(value: unknown): boolean {
-  if (typeof value === 'string') return value !== ''
-  return Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && item !== '')
+/**
+ * True when a `__proto__` member stands anywhere in `value`. JSON.parse makes it an own
+ * member, harmless here, but verifiers that copy claims into objects (and ours, which
+ * refuses such payloads) must never be handed one. Walks without recursion, so no nesting
+ * depth can overflow the stack.
+ */
+function holdsProtoMember(value: unknown): boolean {
+  const pending: unknown[] = [value]
+  while (pending.length > 0) {
+    const item = pending.pop()
+    if (typeof item !== 'object' || item === null) continue
+    if (!Array.isArray(item) && Object.hasOwn(item, '__proto__')) return true
+    pending.push(...Object.values(item))
+  }
+  return false
 }
 
 /**
  * Checks the claims of an issue request: a plain object with a string `sub`, none of the
- * {@link RESERVED_CLAIMS}, an `aud` (if any) that is a string or a list of strings, all
- * within {@link MAX_CLAIMS_BYTES}. Throws `IssuerError('invalid_request')` saying what is wrong.
+ * {@link RESERVED_CLAIMS}, no `__proto__` member at any depth, an `aud` (if any) that
+ * narrows the client's `audience`, all within {@link MAX_CLAIMS_BYTES}. Throws
+ * `IssuerError('invalid_request')` saying what is wrong.
  */
-export function checkClaims(claims: unknown): CheckedClaims {
+export function checkClaims(claims: unknown, audience: Audience): CheckedClaims {
   if (!isPlainObject(claims)) throw new IssuerError('invalid_request', 'claims must be a JSON object')
   const reserved = RESERVED_CLAIMS.filter((name) => Object.hasOwn(claims, name))
   if (reserved.length > 0) {
@@ -45,9 +59,8 @@ export function checkClaims(claims: unknown): CheckedClaims {
   if (typeof sub !== 'string' || sub === '' || sub.length > MAX_SUBJECT_LENGTH) {
     throw new IssuerError('invalid_request', `claims.sub is required: a string of 1 to ${MAX_SUBJECT_LENGTH} characters`)
   }
-  if (Object.hasOwn(rest, 'aud') && !isAudience(rest['aud'])) {
-    throw new IssuerError('invalid_request', 'claims.aud must be a string or a list of strings')
-  }
+  if (holdsProtoMember(rest)) throw new IssuerError('invalid_request', 'claims may not hold a __proto__ member')
+  if (Object.hasOwn(rest, 'aud')) rest['aud'] = tokenAudience(audience, rest['aud'])
   let json: string
   try {
     json = JSON.stringify(rest)

@@ -1,5 +1,6 @@
 import type { Keyring } from '../crypto/keyring.js'
 import type { ClientRecord, KeyRecord, KeyUse, Store } from '../store/contract.js'
+import { checkClientRecord, checkKeyRecord } from './integrity.js'
 import { type KeyMaterial, keyMaterial } from './key-material.js'
 
 /** One live key of a client: its store record and its crypto objects. */
@@ -52,9 +53,12 @@ export interface ClientKeyCache {
   drop(kid: string): void
 }
 
+/** A key's material, with the stored public JWK text it was checked against. */
+type CheckedMaterial = KeyMaterial & { storedJwk: string }
+
 interface Entry {
   set: ClientKeySet
-  materials: Map<string, KeyMaterial>
+  materials: Map<string, CheckedMaterial>
 }
 
 interface Read {
@@ -94,14 +98,20 @@ export function createClientKeyCache(options: ClientKeyCacheOptions): ClientKeyC
       entries.delete(kid)
       return undefined
     }
+    // A client row or key edited without the password fails here, before any token uses it.
+    checkClientRecord(keyring, client)
     const records = await store.listKeys({ clientKid: kid })
     const at = now()
     const previous = entries.get(kid)?.materials
-    const materials = new Map<string, KeyMaterial>()
+    const materials = new Map<string, CheckedMaterial>()
     const keys: LoadedKey[] = []
     for (const record of records) {
       if (record.state === 'retired' && (record.retireUntil ?? 0) <= at) continue
-      const material = previous?.get(record.id) ?? keyMaterial(keyring, record)
+      let material = previous?.get(record.id)
+      if (material === undefined || material.storedJwk !== record.publicJwk) {
+        await checkKeyRecord(keyring, record)
+        material = { ...keyMaterial(keyring, record), storedJwk: record.publicJwk }
+      }
       materials.set(record.id, material)
       keys.push({ record, publicJwk: material.publicJwk, publicKey: material.publicKey, privateKey: material.privateKey })
     }

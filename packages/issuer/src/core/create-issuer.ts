@@ -1,28 +1,32 @@
 import { generateKey } from '../crypto/keys.js'
+import { KeyringError } from '../crypto/keyring.js'
 import { hashSecret, randomToken, secretsEqual } from '../crypto/secrets.js'
 import { INVALID_GRANT_MESSAGE, IssuerError } from '../errors.js'
-import type { ClientConfig, FamilyRecord, RefreshStrategy, Store } from '../store/contract.js'
+import type { ClientConfig, FamilyRecord, KeyRecord, RefreshStrategy, Store } from '../store/contract.js'
 import { signAccessToken } from './access-token.js'
+import { presentedAudienceFits, registeredAudience } from './audience.js'
 import { checkClaims } from './claims.js'
 import { checkClientKid } from './client-kid.js'
 import { type ClientKeySet, createClientKeyCache, type LoadedKey } from './client-keys.js'
 import { type IssuerDefaults, isRefreshStrategy, REFRESH_STRATEGIES } from './defaults.js'
 import { decideRenewal } from './families.js'
-import { ADMIN_TOKEN_META, initialiseOrUnlock } from './initialise.js'
-import { jwksMaxAgeSeconds, publicJwkOf, publishedJwks } from './jwks.js'
+import { ADMIN_TOKEN_MAC_META, ADMIN_TOKEN_META, initialiseOrUnlock } from './initialise.js'
+import { checkAdminTokenHash, checkClientRecord, clientMac, createKeyRecordChecker } from './integrity.js'
+import { isPublished, jwksMaxAgeSeconds, publicJwkOf, publishedJwks } from './jwks.js'
 import { createKeyMaintainer, keySpecOf } from './key-maintainer.js'
 import { sealKey } from './key-material.js'
 import { openRefreshToken, type RefreshTokenClaims, sealRefreshToken } from './refresh-token.js'
 import { formatDuration, resolveClientConfig, resolveDefaults } from './settings.js'
 import { createTokenWorkers } from './token-workers.js'
-import type {
-  ClientKeys,
-  ClientSettings,
-  Issuer,
-  IssueRequest,
-  RegisteredClient,
-  RevokeTarget,
-  TokenPair,
+import {
+  CLIENT_ROTATION_INTERVAL,
+  type ClientKeys,
+  type ClientSettings,
+  type Issuer,
+  type IssueRequest,
+  type RegisteredClient,
+  type RevokeTarget,
+  type TokenPair,
 } from './types.js'
 
 export { DEFAULTS, type IssuerDefaults } from './defaults.js'
@@ -99,6 +103,10 @@ function checkOptions(options: CreateIssuerOptions): void {
   }
 }
 
+function isTampering(err: unknown): err is KeyringError {
+  return err instanceof KeyringError && err.code === 'tampered'
+}
+
 function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
 }
@@ -170,6 +178,14 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
     log,
   })
 
+  /** The first record found altered without the password: the issuer is then not ready. */
+  let integrityProblem: string | undefined
+  function noteTampering(err: KeyringError): void {
+    if (integrityProblem === undefined) log(err.message)
+    integrityProblem ??= err.message
+  }
+  const keyChecker = createKeyRecordChecker(keyring, noteTampering)
+
   let closing: Promise<void> | undefined
   let sweeping: Promise<void> | undefined
   let timer: ReturnType<typeof setInterval> | undefined
@@ -183,9 +199,14 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
       if (retired + families > 0) log(`purged ${retired} retired keys and ${families} expired token families`)
       noteClients((await store.listClients()).map((client) => client.config))
       // Another instance may have been started with a new admin token.
-      adminTokenHash = (await store.getMeta(ADMIN_TOKEN_META)) ?? adminTokenHash
+      const storedAdminHash = await store.getMeta(ADMIN_TOKEN_META)
+      if (storedAdminHash !== undefined && storedAdminHash !== adminTokenHash) {
+        checkAdminTokenHash(keyring, storedAdminHash, await store.getMeta(ADMIN_TOKEN_MAC_META))
+        adminTokenHash = storedAdminHash
+      }
     } catch (err) {
-      log(`background maintenance failed: ${describe(err)}`)
+      if (isTampering(err)) noteTampering(err)
+      else log(`background maintenance failed: ${describe(err)}`)
     }
   }
 
@@ -209,6 +230,12 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
       return await work()
     } catch (err) {
       if (err instanceof IssuerError) throw err
+      if (isTampering(err)) {
+        noteTampering(err)
+        throw new IssuerError('temporarily_unavailable', 'the store failed an integrity check; see the issuer log', {
+          cause: err,
+        })
+      }
       log(`${what} failed: ${describe(err)}`)
       throw new IssuerError('server_error', 'the issuer could not complete the request', { cause: err })
     }
@@ -244,6 +271,15 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
     return { signingKey, encryptionKey }
   }
 
+  /** The current signing key's activation is the last rotation, whichever instance made it. */
+  async function refuseRotationTooSoon(kid: string): Promise<void> {
+    const current = (await store.listKeys({ clientKid: kid, states: ['current'] })).find((key) => key.use === 'sig')
+    const wait = (current?.activatedAt ?? 0) + CLIENT_ROTATION_INTERVAL - now()
+    if (wait > 0) {
+      throw new IssuerError('slow_down', 'a client may rotate its keys at most once a minute', { retryAfter: wait / 1000 })
+    }
+  }
+
   async function registerClient(kid: string, settings: ClientSettings | undefined): Promise<RegisteredClient> {
     checkClientKid(kid)
     const config = resolveClientConfig(settings, defaults)
@@ -266,7 +302,8 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
       sealKey(keyring, kid, 'enc', encNext, next),
     ]
     const clientToken = randomToken()
-    const inserted = await store.insertClient({ kid, tokenHash: hashSecret(clientToken), config, createdAt: at }, records)
+    const client = { kid, tokenHash: hashSecret(clientToken), config, createdAt: at }
+    const inserted = await store.insertClient({ ...client, mac: clientMac(keyring, client) }, records)
     if (!inserted) throw new IssuerError('client_exists', `client ${kid} exists already`)
     shortestKeyExpiry = Math.min(shortestKeyExpiry, config.keyExpiry)
     log(`registered client ${kid} (${config.sigAlg}, ${config.encAlg}, ${config.contEnc})`)
@@ -279,7 +316,7 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
     const set = await keySetOf(kid)
     const config = set.client.config
     if (typeof request !== 'object' || request === null) throw new IssuerError('invalid_request', 'an issue request needs claims')
-    const { sub, custom } = checkClaims(request.claims)
+    const { sub, custom } = checkClaims(request.claims, registeredAudience(set.client))
     const authTTL = requestTTL('auth_ttl', request.authTTL, config.authTTL)
     const refreshTTL = requestTTL('refresh_ttl', request.refreshTTL, config.refreshTTL)
     maintainer.promoteIfDue(set)
@@ -299,7 +336,7 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
     const access = signAccessToken(tokens, signingKey, {
       issuer: name,
       clientKid: kid,
-      audience: config.audience ?? kid,
+      audience: registeredAudience(set.client),
       sub,
       custom,
       now: at,
@@ -339,12 +376,16 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
     maintainer.promoteIfDue(latest)
     const config = latest.client.config
     const { signingKey, encryptionKey } = currentKeys(latest)
+    const audience = registeredAudience(latest.client)
+    // A refresh token sealed before its `aud` was checked against the audience renews only
+    // within it, so no token minted earlier for another client's audience lives on.
+    if (!presentedAudienceFits(audience, presented.ext['aud'])) throw new IssuerError('invalid_grant', INVALID_GRANT_MESSAGE)
     // The access token depends on nothing the family decides: sign it meanwhile, and drop
     // it if the renew is refused.
     const access = signAccessToken(tokens, signingKey, {
       issuer: name,
       clientKid: kid,
-      audience: config.audience ?? kid,
+      audience,
       sub: presented.sub,
       custom: presented.ext,
       now: at,
@@ -427,7 +468,9 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
         if (typeof clientToken !== 'string' || clientToken === '' || clientToken.length > 1024) return undefined
         const hash = hashSecret(clientToken)
         const client = await store.findClientByTokenHash(hash)
-        return client !== undefined && secretsEqual(client.tokenHash, hash) ? client.kid : undefined
+        if (client === undefined || !secretsEqual(client.tokenHash, hash)) return undefined
+        checkClientRecord(keyring, client)
+        return client.kid
       })
     },
 
@@ -450,11 +493,12 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
 
     getKeys: (kid) => guarded('key lookup', async () => clientKeysOf(await keySetOf(kid))),
 
-    rotateKeys(kid) {
+    rotateKeys(kid, options) {
       return guarded('rotation', async () => {
         if (typeof kid !== 'string' || (await store.getClient(kid)) === undefined) {
           throw new IssuerError('not_found', 'no such client')
         }
+        if (options?.byClient === true) await refuseRotationTooSoon(kid)
         await maintainer.rotateNow(kid)
         const set = await keys.reload(kid)
         if (set === undefined) throw new IssuerError('not_found', 'no such client')
@@ -477,15 +521,22 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
     },
 
     allJwks() {
-      return guarded('jwks', async () =>
-        publishedJwks(await store.listKeys({ states: ['current', 'next', 'retired'] }), now()),
-      )
+      return guarded('jwks', async () => {
+        const records = await store.listKeys({ states: ['current', 'next', 'retired'] })
+        const at = now()
+        const sound: KeyRecord[] = []
+        // Only keys whose record is what their sealed private key says are published.
+        for (const record of records) if (isPublished(record, at) && (await keyChecker.isSound(record))) sound.push(record)
+        return publishedJwks(sound, at)
+      })
     },
 
     jwksMaxAge,
 
+    integrityProblem: () => integrityProblem,
+
     async ready() {
-      if (closing !== undefined) return false
+      if (closing !== undefined || integrityProblem !== undefined) return false
       try {
         return await store.ping()
       } catch {

@@ -25,10 +25,16 @@ export function publicJwkOf(record: KeyRecord): PublicJwk {
   return jwk
 }
 
-/** True when a verifier may need the key at `now`: a signing key next, current, or retired but not past `retireUntil`. */
+/**
+ * True when a verifier may need the key at `now`: a signing key next, current, or retired
+ * but not past `publishUntil` (for keys retired before it was kept, `retireUntil`).
+ */
 export function isPublished(record: KeyRecord, now: number): boolean {
   if (record.use !== 'sig') return false
-  if (record.state === 'retired') return record.retireUntil !== undefined && record.retireUntil > now
+  if (record.state === 'retired') {
+    const until = record.publishUntil ?? record.retireUntil
+    return until !== undefined && until > now
+  }
   return true
 }
 

@@ -23,6 +23,15 @@ export function retention(config: ClientConfig, use: KeyUse): number {
   return longest + RETIRE_MARGIN
 }
 
+/**
+ * How long a retired key stays in the public JWKS, in milliseconds from its retirement:
+ * while an access token it signed can still be valid. Refresh tokens never need it
+ * published (only the issuer opens them), so the JWKS stays a few keys per client.
+ */
+export function publication(config: ClientConfig, use: KeyUse): number {
+  return use === 'sig' ? config.authTTL + RETIRE_MARGIN : 0
+}
+
 /** The key spec of a client's keys of one use. */
 export function keySpecOf(config: ClientConfig, use: KeyUse): KeySpec {
   return use === 'sig'
@@ -153,6 +162,7 @@ export function createKeyMaintainer(options: KeyMaintainerOptions): KeyMaintaine
       activatedAt: at,
       expiresAt: at + client.config.keyExpiry,
       retireUntil: at + retention(client.config, use),
+      publishUntil: at + publication(client.config, use),
     })
     await keys.reload(kid)
     if (won) {

@@ -1,5 +1,6 @@
 import { checkContentEncryption, checkKeySpec } from '../crypto/keys.js'
 import { IssuerError } from '../errors.js'
+import { checkAudienceSetting } from './audience.js'
 import type { ClientConfig } from '../store/contract.js'
 import { DEFAULTS, type IssuerDefaults, isRefreshStrategy, REFRESH_STRATEGIES } from './defaults.js'
 import type { ClientSettings } from './types.js'
@@ -24,9 +25,6 @@ export const SETTING_LIMITS: Readonly<Record<'keyExpiry' | 'authTTL' | 'refreshT
     refreshTTL: { min: SECOND, max: 8760 * HOUR },
     familyTTL: { min: SECOND, max: 8760 * HOUR },
   })
-
-/** The longest `audience` a client may set, in characters. */
-export const MAX_AUDIENCE_LENGTH = 256
 
 /** What each setting is called where users meet it (the HTTP API's field names). */
 const LABELS = {
@@ -120,10 +118,7 @@ export function resolveClientConfig(settings: ClientSettings | undefined, defaul
   if (!isRefreshStrategy(refreshStrategy)) {
     throw new IssuerError('invalid_request', `refresh_strategy must be one of ${REFRESH_STRATEGIES.join(', ')}`)
   }
-  const audience = given.audience
-  if (audience !== undefined && (typeof audience !== 'string' || audience === '' || audience.length > MAX_AUDIENCE_LENGTH)) {
-    throw new IssuerError('invalid_request', `audience must be a string of 1 to ${MAX_AUDIENCE_LENGTH} characters`)
-  }
+  const audience = given.audience === undefined ? undefined : checkAudienceSetting(given.audience)
   return { sigAlg, sigBits, encAlg, encBits, contEnc, keyExpiry, authTTL, refreshTTL, familyTTL, refreshStrategy, audience }
 }
 

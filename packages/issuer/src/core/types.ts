@@ -1,5 +1,12 @@
 import type { ClientConfig, RefreshStrategy } from '../store/contract.js'
 
+/**
+ * The least time between two rotations a client asks for itself, in milliseconds: each
+ * rotation adds a key to the JWKS for the longest access TTL, so unlimited self-rotation
+ * would let one client flood every verifier's key set. The admin may always rotate.
+ */
+export const CLIENT_ROTATION_INTERVAL = 60_000
+
 /** A public JWK, as published. */
 export type PublicJwk = Record<string, unknown> & { kty: string; kid: string }
 
@@ -19,7 +26,8 @@ export interface ClientSettings {
   /** Family maximum lifetime, milliseconds; at least `refreshTTL`. */
   familyTTL?: number
   refreshStrategy?: RefreshStrategy
-  audience?: string
+  /** The `aud` values the client's tokens may carry: one or a list. Default: the client's kid. */
+  audience?: string | readonly string[]
 }
 
 /** What a client may learn of its keys. */
@@ -59,7 +67,10 @@ export interface TokenPair {
 
 /** A request for a token pair. */
 export interface IssueRequest {
-  /** Custom claims; `sub` included. `iss`, `iat`, `nbf`, `exp`, `jti` are refused. */
+  /**
+   * Custom claims; `sub` included. `iss`, `iat`, `nbf`, `exp`, `jti`, `client_id` and a
+   * `__proto__` member at any depth are refused; `aud` may only narrow the client's audience.
+   */
   claims: Record<string, unknown>
   /** Shortens the client's access TTL; milliseconds. */
   authTTL?: number | undefined
@@ -90,7 +101,11 @@ export interface Issuer {
   removeClient(kid: string): Promise<boolean>
   listClients(): Promise<ClientSummary[]>
   getKeys(kid: string): Promise<ClientKeys>
-  rotateKeys(kid: string): Promise<ClientKeys>
+  /**
+   * Rotates a client's keys now. With `byClient`, the client asked itself: at most once per
+   * {@link CLIENT_ROTATION_INTERVAL}, else `IssuerError('slow_down')` with `retryAfter`.
+   */
+  rotateKeys(kid: string, options?: { byClient?: boolean }): Promise<ClientKeys>
   issue(kid: string, request: IssueRequest): Promise<TokenPair>
   renew(kid: string, refreshToken: string, options?: { strategy?: RefreshStrategy }): Promise<TokenPair>
   revoke(kid: string, target: RevokeTarget): Promise<void>
@@ -100,8 +115,10 @@ export interface Issuer {
   allJwks(): Promise<Jwks>
   /** Seconds a JWKS response may be cached so that no rotation surprises a verifier. */
   jwksMaxAge(): number
-  /** Store reachable and keys unlocked. */
+  /** Store reachable, keys unlocked, and no record found altered without the password. */
   ready(): Promise<boolean>
+  /** What record was found altered without the password (never its content), if any. */
+  integrityProblem(): string | undefined
   /** Stops background work and closes the store. */
   close(): Promise<void>
 }

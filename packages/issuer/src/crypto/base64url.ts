@@ -16,10 +16,24 @@ export function encodeBase64url(value: Uint8Array | string): string {
   )
 }
 
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
 /**
- * Decodes base64url strictly: only the alphabet, no padding, no length that no encoding has.
- * Node's own decoder skips characters it does not know, which would let two different
- * strings stand for the same bytes.
+ * True when the unused low bits of the last character are zero. A 2- or 3-character tail
+ * carries 4 or 2 bits that no byte uses; were they free, one token could travel as several
+ * strings (a refresh token with its last character changed would still open).
+ */
+function hasCanonicalEnd(text: string): boolean {
+  const rest = text.length % 4
+  if (rest === 0) return true
+  const last = ALPHABET.indexOf(text.charAt(text.length - 1))
+  return rest === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0
+}
+
+/**
+ * Decodes base64url strictly: only the alphabet, no padding, no length that no encoding has,
+ * and zero trailing bits, so exactly one string encodes each byte sequence. Node's own
+ * decoder skips characters it does not know and ignores trailing bits.
  *
  * @throws Error naming `what` (never its content) when the text is not base64url.
  * @example
@@ -28,6 +42,8 @@ export function encodeBase64url(value: Uint8Array | string): string {
  * ```
  */
 export function decodeBase64url(text: string, what: string): Buffer {
-  if (text.length % 4 === 1 || !BASE64URL.test(text)) throw new Error(`the ${what} is not base64url`)
+  if (text.length % 4 === 1 || !BASE64URL.test(text) || !hasCanonicalEnd(text)) {
+    throw new Error(`the ${what} is not base64url`)
+  }
   return Buffer.from(text, 'base64url')
 }

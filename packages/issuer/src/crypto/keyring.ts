@@ -2,9 +2,14 @@
  * Envelope encryption of secrets at rest. A random 256-bit data key seals values
  * (AES-256-GCM); the data key itself is stored only wrapped (AES-256-GCM) under a key
  * derived from the password with scrypt. Changing the password rewraps the data key and
- * leaves every sealed value as it is.
+ * leaves every sealed value as it is. A MAC key derived from the data key (HKDF) lets the
+ * store's clear rows that grant access be authenticated too.
+ *
+ * Keyring meta v2 is v1 plus a promise: every row that grants access carries a MAC. The
+ * version is bound into the wrapping's associated data, so it cannot be lowered without
+ * the password.
  */
-import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt } from 'node:crypto'
 
 /** Seals and opens secrets at rest (AES-256-GCM under the data key). */
 export interface Keyring {
@@ -12,10 +17,21 @@ export interface Keyring {
   seal(plaintext: Uint8Array, aad: string): string
   /** Opens what `seal` made with the same `aad`; throws a {@link KeyringError} (`corrupt`) on any tampering. */
   open(sealed: string, aad: string): Uint8Array
+  /** HMAC-SHA256 of `data` under the MAC key, bound to `label`; base64url. */
+  mac(label: string, data: string): string
+  /**
+   * True once the store's clear rows carry MACs (keyring meta v2). A v1 keyring's store
+   * gets them at its first unlock, then its meta is upgraded with {@link upgradeKeyring}.
+   */
+  readonly authenticatesRows: boolean
 }
 
-/** `wrong_password`: the password does not unwrap the data key; `corrupt`: damaged meta or sealed value. */
-export type KeyringErrorCode = 'wrong_password' | 'corrupt'
+/**
+ * `wrong_password`: the password does not unwrap the data key; `corrupt`: damaged meta or
+ * sealed value; `tampered`: a record of the store fails its check against the keyring (edited
+ * without the password).
+ */
+export type KeyringErrorCode = 'wrong_password' | 'corrupt' | 'tampered'
 
 /**
  * Why a keyring could not be unlocked or a value opened. Messages never carry a password,
@@ -58,14 +74,18 @@ interface KdfParams {
 }
 
 interface KeyringMeta {
-  v: 1
+  v: 1 | 2
   kdf: KdfParams
   /** base64url(iv ‖ ciphertext ‖ tag) of the data key under the password-derived key. */
   wrapped: string
 }
 
-/** 2^15, r 8, p 1: about 32 MiB and a noticeable fraction of a second per unlock. */
-const DEFAULT_KDF = { N: 2 ** 15, r: 8, p: 1 } as const
+/**
+ * OWASP's scrypt guidance: N 2^17, r 8, p 1, about 128 MiB and half a second per unlock.
+ * Stores wrapped with other parameters keep theirs (they are stored beside the wrapped key)
+ * until `jwtis rekey` rewraps them with these.
+ */
+const DEFAULT_KDF = { N: 2 ** 17, r: 8, p: 1 } as const
 /** Bounds for meta read back from a store, so a doctored meta cannot exhaust memory or time. */
 const KDF_LIMITS = { minLogN: 14, maxLogN: 20, maxR: 32, maxP: 16, maxMemory: 1024 * 1024 * 1024 } as const
 
@@ -73,7 +93,11 @@ const KEY_BYTES = 32
 const SALT_BYTES = 16
 const IV_BYTES = 12
 const TAG_BYTES = 16
-const WRAP_AAD = Buffer.from('jwtis keyring v1: data key', 'utf8')
+const WRAP_AAD: Readonly<Record<KeyringMeta['v'], Buffer>> = {
+  1: Buffer.from('jwtis keyring v1: data key', 'utf8'),
+  2: Buffer.from('jwtis keyring v2: data key', 'utf8'),
+}
+const MAC_INFO = Buffer.from('jwtis row mac v1', 'utf8')
 const SEAL_VERSION = 'v1'
 
 const WRONG_PASSWORD = 'wrong password: the store was not changed'
@@ -134,7 +158,7 @@ function parseMeta(text: string): KeyringMeta {
   const m = meta as Partial<KeyringMeta> | null
   const kdf = m?.kdf as Partial<KdfParams> | undefined
   const valid =
-    m?.v === 1 &&
+    (m?.v === 1 || m?.v === 2) &&
     typeof m.wrapped === 'string' &&
     kdf?.name === 'scrypt' &&
     typeof kdf.salt === 'string' &&
@@ -154,29 +178,39 @@ function parseMeta(text: string): KeyringMeta {
   return m as KeyringMeta
 }
 
-async function wrapDataKey(dataKey: Buffer, password: string): Promise<string> {
-  const kdf: KdfParams = { name: 'scrypt', ...DEFAULT_KDF, salt: randomBytes(SALT_BYTES).toString('base64url') }
+async function wrapDataKey(
+  dataKey: Buffer,
+  password: string,
+  version: KeyringMeta['v'],
+  cost: Pick<KdfParams, 'N' | 'r' | 'p'> = DEFAULT_KDF,
+): Promise<string> {
+  const kdf: KdfParams = { name: 'scrypt', N: cost.N, r: cost.r, p: cost.p, salt: randomBytes(SALT_BYTES).toString('base64url') }
   const kek = await deriveKek(password, kdf)
-  const meta: KeyringMeta = { v: 1, kdf, wrapped: encrypt(kek, dataKey, WRAP_AAD).toString('base64url') }
+  const meta: KeyringMeta = { v: version, kdf, wrapped: encrypt(kek, dataKey, WRAP_AAD[version]).toString('base64url') }
   return JSON.stringify(meta)
 }
 
-async function unwrapDataKey(metaText: string, password: string): Promise<Buffer> {
+async function unwrapDataKey(metaText: string, password: string): Promise<{ dataKey: Buffer; meta: KeyringMeta }> {
   const meta = parseMeta(metaText)
   const kek = await deriveKek(password, meta.kdf)
-  const dataKey = decrypt(kek, Buffer.from(meta.wrapped, 'base64url'), WRAP_AAD)
+  const dataKey = decrypt(kek, Buffer.from(meta.wrapped, 'base64url'), WRAP_AAD[meta.v])
   // GCM cannot tell a wrong key from a damaged box; a wrong password is by far the likelier.
   if (!dataKey) throw new KeyringError('wrong_password', WRONG_PASSWORD)
   if (dataKey.length !== KEY_BYTES) throw new KeyringError('corrupt', CORRUPT_META)
-  return dataKey
+  return { dataKey, meta }
 }
 
 function sealAad(aad: string): Buffer {
   return Buffer.from(`${SEAL_VERSION}:${aad}`, 'utf8')
 }
 
-function keyringFor(dataKey: Buffer): Keyring {
+function keyringFor(dataKey: Buffer, version: KeyringMeta['v']): Keyring {
+  const macKey = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), MAC_INFO, KEY_BYTES))
   return {
+    authenticatesRows: version === 2,
+    mac(label, data) {
+      return createHmac('sha256', macKey).update(label).update('\u0000').update(data).digest('base64url')
+    },
     seal(plaintext, aad) {
       if (typeof aad !== 'string') throw new TypeError('seal needs an aad string')
       return `${SEAL_VERSION}.${encrypt(dataKey, plaintext, sealAad(aad)).toString('base64url')}`
@@ -208,7 +242,7 @@ function keyringFor(dataKey: Buffer): Keyring {
 export async function createKeyring(password: string): Promise<{ keyring: Keyring; meta: string }> {
   checkPassword(password, 'the password')
   const dataKey = randomBytes(KEY_BYTES)
-  return { keyring: keyringFor(dataKey), meta: await wrapDataKey(dataKey, password) }
+  return { keyring: keyringFor(dataKey, 2), meta: await wrapDataKey(dataKey, password, 2) }
 }
 
 /**
@@ -223,7 +257,28 @@ export async function createKeyring(password: string): Promise<{ keyring: Keyrin
  */
 export async function unlockKeyring(meta: string, password: string): Promise<Keyring> {
   checkPassword(password, 'the password')
-  return keyringFor(await unwrapDataKey(meta, password))
+  const unwrapped = await unwrapDataKey(meta, password)
+  return keyringFor(unwrapped.dataKey, unwrapped.meta.v)
+}
+
+/**
+ * Rewraps a v1 keyring's data key as v2 (same password and scrypt cost), once every clear
+ * row of its store carries a MAC.
+ *
+ * @returns the keyring, now authenticating rows, and the meta text to store in place of the old.
+ * @example
+ * ```ts
+ * const upgraded = await upgradeKeyring(meta, password)
+ * await store.setMeta({ [KEYRING_META]: upgraded.meta })
+ * ```
+ */
+export async function upgradeKeyring(meta: string, password: string): Promise<{ keyring: Keyring; meta: string }> {
+  checkPassword(password, 'the password')
+  const unwrapped = await unwrapDataKey(meta, password)
+  return {
+    keyring: keyringFor(unwrapped.dataKey, 2),
+    meta: await wrapDataKey(unwrapped.dataKey, password, 2, unwrapped.meta.kdf),
+  }
 }
 
 /**
@@ -241,5 +296,6 @@ export async function unlockKeyring(meta: string, password: string): Promise<Key
 export async function rewrapKeyring(meta: string, oldPassword: string, newPassword: string): Promise<string> {
   checkPassword(oldPassword, 'the old password')
   checkPassword(newPassword, 'the new password')
-  return wrapDataKey(await unwrapDataKey(meta, oldPassword), newPassword)
+  const unwrapped = await unwrapDataKey(meta, oldPassword)
+  return wrapDataKey(unwrapped.dataKey, newPassword, unwrapped.meta.v)
 }

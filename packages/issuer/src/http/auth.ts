@@ -1,10 +1,11 @@
 import type { Request } from 'express'
+import { B64TOKEN } from '../core/initialise.js'
 import type { Issuer } from '../core/types.js'
 import { IssuerError } from '../errors.js'
 import type { Fields } from './fields.js'
 
 // RFC 6750 section 2.1: `Bearer` then one b64token.
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
+const BEARER = new RegExp(`^Bearer +(${B64TOKEN}) *$`, 'i')
 
 /** The token of an `Authorization: Bearer` header, or undefined when there is none usable. */
 function bearerToken(req: Request): string | undefined {

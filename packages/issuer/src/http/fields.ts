@@ -1,4 +1,5 @@
 import { parseDuration } from '@jwtis/verifier'
+import { checkAudienceSetting } from '../core/audience.js'
 import { IssuerError } from '../errors.js'
 import { isRefreshStrategy, REFRESH_STRATEGIES } from '../core/defaults.js'
 import type { RefreshStrategy } from '../store/contract.js'
@@ -100,4 +101,11 @@ export function optionalObject(fields: Fields, name: string): Record<string, unk
   if (value === undefined || value === null) return undefined
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`${name} must be a JSON object`)
   return value as Record<string, unknown>
+}
+
+/** An audience field (a string or a list of strings), or undefined when absent. */
+export function optionalAudience(fields: Fields, name: string): string | string[] | undefined {
+  const value = fields[name]
+  if (value === undefined || value === null) return undefined
+  return checkAudienceSetting(value)
 }

@@ -8,6 +8,7 @@ import { sendCacheableJson } from './cacheable.js'
 import {
   aliasedDuration,
   type Fields,
+  optionalAudience,
   optionalDuration,
   optionalInteger,
   optionalObject,
@@ -174,7 +175,7 @@ export function createIssuerRouter(options: IssuerRouterOptions): Router {
       authTTL: optionalDuration(fields, 'auth_ttl'),
       refreshTTL: optionalDuration(fields, 'refresh_ttl'),
       refreshStrategy: optionalStrategy(fields, 'refresh_strategy'),
-      audience: optionalString(fields, 'audience'),
+      audience: optionalAudience(fields, 'audience'),
     })
     res.status(201).json({ ...keysBody(client), client_token: client.clientToken })
   })
@@ -195,9 +196,10 @@ export function createIssuerRouter(options: IssuerRouterOptions): Router {
   route('post', '/keys/:kid/rotate', async (req, res) => {
     const kid = String(req.params['kid'])
     const fields = fieldsOf(req)
-    if (!isAdminRequest(issuer, req)) requireSameClient(await authenticateClient(issuer, req, fields), kid)
+    const byClient = !isAdminRequest(issuer, req)
+    if (byClient) requireSameClient(await authenticateClient(issuer, req, fields), kid)
     refuseUnknownFields(fields, ROTATE_FIELDS)
-    res.json(keysBody(await issuer.rotateKeys(kid)))
+    res.json(keysBody(await issuer.rotateKeys(kid, { byClient })))
   })
 
   route('post', '/issue_token', async (req, res) => {
@@ -281,7 +283,12 @@ export function createIssuerRouter(options: IssuerRouterOptions): Router {
     } catch {
       ready = false
     }
-    if (!ready) throw new IssuerError('temporarily_unavailable', 'the store is unreachable or the keys are locked')
+    if (!ready) {
+      throw new IssuerError(
+        'temporarily_unavailable',
+        issuer.integrityProblem() ?? 'the store is unreachable or the keys are locked',
+      )
+    }
     res.json({ status: 'ok' })
   })
 

@@ -10,6 +10,7 @@ export const HTTP_STATUS: Readonly<Record<IssuerErrorCode, number>> = {
   not_found: 404,
   client_exists: 409,
   request_too_large: 413,
+  slow_down: 429,
   temporarily_unavailable: 503,
   server_error: 500,
 }
@@ -54,10 +55,12 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   let code: IssuerErrorCode = 'server_error'
   let description = GENERIC_DESCRIPTION
   let internal = false
+  let retryAfter: number | undefined
   if (err instanceof IssuerError && Object.hasOwn(HTTP_STATUS, err.code)) {
     code = err.code
     description = err.message
     internal = code === 'server_error'
+    retryAfter = err.retryAfter
   } else if (isCallerMistake(err)) {
     code = 'invalid_request'
     description = 'the request is malformed'
@@ -72,5 +75,6 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   const status = HTTP_STATUS[code]
   // RFC 6750 / RFC 6749: a 401 names the scheme the caller must use.
   const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer realm="jwtis"' } : {}
+  if (retryAfter !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfter)))
   return { status, headers, body: { error: code, error_description: description }, internal }
 }

@@ -29,8 +29,11 @@ export interface ClientConfig {
   /** Family maximum lifetime, in milliseconds. */
   familyTTL: number
   refreshStrategy: RefreshStrategy
-  /** `aud` of its access tokens; the client's kid when absent. */
-  audience?: string | undefined
+  /**
+   * The `aud` values its tokens may carry (a request may narrow them, never name another);
+   * the client's kid when absent.
+   */
+  audience?: string | string[] | undefined
 }
 
 /** A registered client server. */
@@ -40,6 +43,12 @@ export interface ClientRecord {
   tokenHash: string
   config: ClientConfig
   createdAt: number
+  /**
+   * The core's MAC over the kid, token hash, configuration and creation time (opaque text),
+   * so that a row edited without the password is refused. Absent only on rows written
+   * before stores kept it.
+   */
+  mac?: string | undefined
 }
 
 /** `sig` keys sign tokens; `enc` keys receive refresh tokens. */
@@ -69,8 +78,13 @@ export interface KeyRecord {
   activatedAt?: number | undefined
   /** When a current key is due to rotate. */
   expiresAt: number
-  /** For a retired key: when it leaves the JWKS and may be deleted. */
+  /** For a retired key: when the issuer may delete it (no token it made can still be renewed). */
   retireUntil?: number | undefined
+  /**
+   * For a retired signing key: when it leaves the public JWKS (no access token it signed is
+   * still valid). Absent on keys retired before stores kept it: published until `retireUntil`.
+   */
+  publishUntil?: number | undefined
 }
 
 /** An atomic rotation of one client's keys of one use. */
@@ -83,8 +97,10 @@ export interface KeyRotation {
   promoteId: string
   activatedAt: number
   expiresAt: number
-  /** Until when the retiring key stays published. */
+  /** Until when the retiring key is kept. */
   retireUntil: number
+  /** Until when the retiring key stays published; at most `retireUntil`. */
+  publishUntil: number
   /** The new `next` key, if one is ready; it may also be inserted later with `insertKey`. */
   newNext?: KeyRecord | undefined
 }
@@ -142,6 +158,8 @@ export interface Store {
   getClient(kid: string): Promise<ClientRecord | undefined>
   findClientByTokenHash(tokenHash: string): Promise<ClientRecord | undefined>
   listClients(): Promise<ClientRecord[]>
+  /** Sets the MAC of a client row (see {@link ClientRecord.mac}); false when the kid is unknown. */
+  setClientMac(kid: string, mac: string): Promise<boolean>
   /** Removes a client with its keys and families; false when it did not exist. */
   deleteClient(kid: string): Promise<boolean>
 

@@ -6,7 +6,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { StoreError } from './errors.js'
-import { type FileContent, inspectFile, SCHEMA_VERSION } from './sqlite-schema.js'
+import { type FileContent, inspectFile, migrateSchema, SCHEMA_VERSION } from './sqlite-schema.js'
 
 /** How long a statement waits for another process's lock before it fails, in milliseconds. */
 const BUSY_TIMEOUT_MS = 5000
@@ -103,6 +103,7 @@ export function openStoreFile(path: string): OpenedFile {
     // FULL: a commit is on disk (WAL fsynced) before it returns, so a 2xx answer survives a crash.
     db.pragma('synchronous = FULL')
     db.pragma('foreign_keys = ON')
+    if (content.kind === 'jwtis' && content.version < SCHEMA_VERSION) migrateSchema(db, content.version)
     return { db, initialised: content.kind === 'jwtis' }
   } catch (err) {
     db.close()

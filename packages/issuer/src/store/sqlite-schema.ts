@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3'
 /** Written into the SQLite header (`PRAGMA application_id`): "JWTS". */
 export const APPLICATION_ID = 0x4a575453
 /** The schema version this code reads and writes, also in `PRAGMA user_version` and meta `schema_version`. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 /** The meta entry that records the schema version. */
 export const SCHEMA_VERSION_META = 'schema_version'
 
@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS clients (
   kid TEXT PRIMARY KEY,
   token_hash TEXT NOT NULL UNIQUE,
   config TEXT NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  mac TEXT
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS keys (
@@ -32,7 +33,8 @@ CREATE TABLE IF NOT EXISTS keys (
   created_at INTEGER NOT NULL,
   activated_at INTEGER,
   expires_at INTEGER NOT NULL,
-  retire_until INTEGER
+  retire_until INTEGER,
+  publish_until INTEGER
 ) STRICT;
 CREATE INDEX IF NOT EXISTS keys_by_client ON keys (client_kid, use, state);
 -- A client never has two current keys of one use, whatever a caller does.
@@ -54,6 +56,14 @@ CREATE TABLE IF NOT EXISTS families (
 CREATE INDEX IF NOT EXISTS families_by_subject ON families (client_kid, sub);
 CREATE INDEX IF NOT EXISTS families_by_max_expiry ON families (max_expires_at);
 `
+
+/** What each schema version adds to the one before, applied in order by {@link migrateSchema}. */
+const MIGRATIONS: Readonly<Record<number, string>> = {
+  2: `
+ALTER TABLE clients ADD COLUMN mac TEXT;
+ALTER TABLE keys ADD COLUMN publish_until INTEGER;
+`,
+}
 
 /** What an opened file holds. */
 export type FileContent = { kind: 'empty' } | { kind: 'jwtis'; version: number } | { kind: 'foreign' }
@@ -82,4 +92,20 @@ export function createSchema(db: Database.Database): void {
       String(SCHEMA_VERSION),
     )
   }).immediate()
+}
+
+/**
+ * Brings a store of an older schema version to {@link SCHEMA_VERSION}, each step and its
+ * version mark in one transaction, so a crash leaves the file at one version or the next.
+ */
+export function migrateSchema(db: Database.Database, from: number): void {
+  for (let version = from + 1; version <= SCHEMA_VERSION; version++) {
+    const ddl = MIGRATIONS[version]
+    if (ddl === undefined) throw new Error(`no migration to schema version ${version}`)
+    db.transaction(() => {
+      db.exec(ddl)
+      db.pragma(`user_version = ${version}`)
+      db.prepare('UPDATE meta SET value = ? WHERE name = ?').run(String(version), SCHEMA_VERSION_META)
+    }).immediate()
+  }
 }

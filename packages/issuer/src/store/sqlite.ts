@@ -51,6 +51,7 @@ interface ClientRow {
   token_hash: string
   config: string
   created_at: number
+  mac: string | null
 }
 
 interface KeyRow {
@@ -65,6 +66,7 @@ interface KeyRow {
   activated_at: number | null
   expires_at: number
   retire_until: number | null
+  publish_until: number | null
 }
 
 interface FamilyRow {
@@ -82,7 +84,14 @@ interface FamilyRow {
 }
 
 function toClient(row: ClientRow): ClientRecord {
-  return { kid: row.kid, tokenHash: row.token_hash, config: JSON.parse(row.config) as ClientConfig, createdAt: row.created_at }
+  const client: ClientRecord = {
+    kid: row.kid,
+    tokenHash: row.token_hash,
+    config: JSON.parse(row.config) as ClientConfig,
+    createdAt: row.created_at,
+  }
+  if (row.mac !== null) client.mac = row.mac
+  return client
 }
 
 function toKey(row: KeyRow): KeyRecord {
@@ -99,6 +108,7 @@ function toKey(row: KeyRow): KeyRecord {
   }
   if (row.activated_at !== null) key.activatedAt = row.activated_at
   if (row.retire_until !== null) key.retireUntil = row.retire_until
+  if (row.publish_until !== null) key.publishUntil = row.publish_until
   return key
 }
 
@@ -115,6 +125,7 @@ function keyParams(key: KeyRecord): Record<string, unknown> {
     activated_at: key.activatedAt ?? null,
     expires_at: key.expiresAt,
     retire_until: key.retireUntil ?? null,
+    publish_until: key.publishUntil ?? null,
   }
 }
 
@@ -136,9 +147,9 @@ function toFamily(row: FamilyRow): FamilyRecord {
 }
 
 const KEY_COLUMNS =
-  'id, client_kid, use, state, alg, public_jwk, sealed_private, created_at, activated_at, expires_at, retire_until'
+  'id, client_kid, use, state, alg, public_jwk, sealed_private, created_at, activated_at, expires_at, retire_until, publish_until'
 const KEY_VALUES =
-  '@id, @client_kid, @use, @state, @alg, @public_jwk, @sealed_private, @created_at, @activated_at, @expires_at, @retire_until'
+  '@id, @client_kid, @use, @state, @alg, @public_jwk, @sealed_private, @created_at, @activated_at, @expires_at, @retire_until, @publish_until'
 /** The states filter is a JSON array of states, or NULL for all. */
 const STATES_FILTER = '(@states IS NULL OR state IN (SELECT value FROM json_each(@states)))'
 
@@ -150,9 +161,10 @@ function prepareStatements(db: Database.Database) {
     ),
     insertMeta: db.prepare<[string, string]>('INSERT INTO meta (name, value) VALUES (?, ?)'),
 
-    insertClient: db.prepare<[string, string, string, number]>(
-      'INSERT INTO clients (kid, token_hash, config, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING',
+    insertClient: db.prepare<[string, string, string, number, string | null]>(
+      'INSERT INTO clients (kid, token_hash, config, created_at, mac) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING',
     ),
+    setClientMac: db.prepare<[string, string]>('UPDATE clients SET mac = ? WHERE kid = ?'),
     getClient: db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE kid = ?'),
     findClient: db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE token_hash = ?'),
     listClients: db.prepare<[], ClientRow>('SELECT * FROM clients ORDER BY created_at, rowid'),
@@ -165,8 +177,8 @@ function prepareStatements(db: Database.Database) {
     listClientKeys: db.prepare<[{ client: string; states: string | null }], KeyRow>(
       `SELECT * FROM keys WHERE client_kid = @client AND ${STATES_FILTER} ORDER BY created_at, rowid`,
     ),
-    retireCurrent: db.prepare<[{ id: string; client: string; use: string; until: number }]>(
-      `UPDATE keys SET state = 'retired', retire_until = @until
+    retireCurrent: db.prepare<[{ id: string; client: string; use: string; until: number; publish: number }]>(
+      `UPDATE keys SET state = 'retired', retire_until = @until, publish_until = @publish
        WHERE id = @id AND client_kid = @client AND use = @use AND state = 'current'`,
     ),
     promoteNext: db.prepare<[{ id: string; client: string; use: string; at: number; expires: number }]>(
@@ -329,7 +341,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return true
   })
   const insertClientWithKeys = transact((s: Statements, client: ClientRecord, keys: readonly KeyRecord[]): boolean => {
-    const inserted = s.insertClient.run(client.kid, client.tokenHash, JSON.stringify(client.config), client.createdAt)
+    const inserted = s.insertClient.run(
+      client.kid,
+      client.tokenHash,
+      JSON.stringify(client.config),
+      client.createdAt,
+      client.mac ?? null,
+    )
     if (inserted.changes === 0) return false
     for (const key of keys) {
       if (key.clientKid !== client.kid) {
@@ -342,7 +360,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return true
   })
   const rotate = transact((s: Statements, r: KeyRotation): boolean => {
-    const retired = s.retireCurrent.run({ id: r.expectCurrentId, client: r.clientKid, use: r.use, until: r.retireUntil })
+    const retired = s.retireCurrent.run({
+      id: r.expectCurrentId,
+      client: r.clientKid,
+      use: r.use,
+      until: r.retireUntil,
+      publish: Math.min(r.publishUntil, r.retireUntil),
+    })
     if (retired.changes === 0) return false
     const promoted = s.promoteNext.run({
       id: r.promoteId,
@@ -389,6 +413,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     getClient: (kid) => run((s) => maybe(s.getClient.get(kid), toClient)),
     findClientByTokenHash: (tokenHash) => run((s) => maybe(s.findClient.get(tokenHash), toClient)),
     listClients: () => run((s) => s.listClients.all().map(toClient)),
+    setClientMac: (kid, mac) => write((s) => s.setClientMac.run(mac, kid).changes > 0),
     // Keys and families go with it (ON DELETE CASCADE), in the same statement.
     deleteClient: (kid) => write((s) => s.deleteClient.run(kid).changes > 0),
 

@@ -80,6 +80,10 @@ describe('createIssuerClient against a real issuer', () => {
       expiry: shop.registration.expiry,
       valid: true,
     })
+    // A client may rotate once a minute; its keys became current at registration.
+    const tooSoon = await caught(client.rotate())
+    expect([tooSoon.status, tooSoon.code]).toEqual([429, 'slow_down'])
+    t.advance(60_000)
     const rotated = await client.rotate()
     expect(rotated.pubSigKey.kid).not.toBe(keys.pubSigKey.kid)
     expect((await client.keys()).pubSigKey.kid).toBe(rotated.pubSigKey.kid)

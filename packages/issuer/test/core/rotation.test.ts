@@ -112,6 +112,7 @@ describe('scheduled rotation', () => {
         activatedAt: at,
         expiresAt: at + HOUR,
         retireUntil: at + HOUR,
+        publishUntil: at + HOUR,
       })
       expect(rotated).toBe(true)
     }

@@ -9,7 +9,7 @@ beforeAll(async () => {
   f = await startIssuer()
   await f.issuer.registerClient('shop', { authTTL: 10 * 60_000, refreshTTL: 3_600_000 })
   await f.issuer.registerClient('blog')
-  await f.issuer.registerClient('api', { audience: 'https://api.example.com' })
+  await f.issuer.registerClient('api', { audience: ['https://api.example.com', 'https://admin.example.com'] })
 })
 afterAll(async () => {
   await f.close()
@@ -56,13 +56,37 @@ describe('issue', () => {
     expect(family?.expiresAt).toBe(f.clock.now() + 3_600_000)
   })
 
-  it('uses the configured audience, or the one the claims give', async () => {
-    const configured = await f.issuer.issue('api', { claims: { sub: 'u' } })
-    expect((await verifyAccessToken(f, 'api', configured.accessToken, 'https://api.example.com')).payload.aud).toBe(
+  it('uses the registered audience, or the part of it the claims narrow it to', async () => {
+    const registered = await f.issuer.issue('api', { claims: { sub: 'u' } })
+    expect((await verifyAccessToken(f, 'api', registered.accessToken, 'https://api.example.com')).payload.aud).toEqual([
       'https://api.example.com',
+      'https://admin.example.com',
+    ])
+    const narrowed = await f.issuer.issue('api', { claims: { sub: 'u', aud: 'https://admin.example.com' } })
+    expect((await verifyAccessToken(f, 'api', narrowed.accessToken, 'https://admin.example.com')).payload.aud).toBe(
+      'https://admin.example.com',
     )
-    const given = await f.issuer.issue('api', { claims: { sub: 'u', aud: ['a', 'b'] } })
-    expect((await verifyAccessToken(f, 'api', given.accessToken, 'b')).payload.aud).toEqual(['a', 'b'])
+    const byDefault = await f.issuer.issue('blog', { claims: { sub: 'u' } })
+    expect((await verifyAccessToken(f, 'blog', byDefault.accessToken, 'blog')).payload.aud).toBe('blog')
+  })
+
+  it('refuses an aud outside the registered audience, a __proto__ member at any depth, and client_id', async () => {
+    const refused: Record<string, unknown>[] = [
+      { sub: 'u', aud: 'shop' },
+      { sub: 'u', aud: ['blog', 'shop'] },
+      { sub: 'u', aud: [] },
+      { sub: 'u', aud: ['blog', 'blog'] },
+      JSON.parse('{"sub":"u","__proto__":{"admin":true}}'),
+      JSON.parse('{"sub":"u","profile":{"roles":[{"__proto__":{"admin":true}}]}}'),
+      { sub: 'u', client_id: 'shop' },
+    ]
+    for (const claims of refused) {
+      const err = await rejectionOf(f.issuer.issue('blog', { claims }))
+      expect(err.code, JSON.stringify(claims)).toBe('invalid_request')
+    }
+    // A member merely named like it, as a value, is fine.
+    const fine = await f.issuer.issue('blog', { claims: { sub: 'u', note: '__proto__' } })
+    expect((await verifyAccessToken(f, 'blog', fine.accessToken)).payload['note']).toBe('__proto__')
   })
 
   it('refuses reserved claims, a missing sub and malformed claims', async () => {

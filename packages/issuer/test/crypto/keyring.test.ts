@@ -6,7 +6,9 @@ import {
   KeyringError,
   rewrapKeyring,
   unlockKeyring,
+  upgradeKeyring,
 } from '../../src/crypto/keyring.js'
+import { legacyKeyringMeta } from '../helpers/legacy-keyring.js'
 
 const PASSWORD = 'correct horse battery staple'
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text)
@@ -45,7 +47,7 @@ describe('createKeyring', () => {
   it('stores scrypt parameters, a 16-byte salt and the wrapped data key, never the password', async () => {
     const { meta } = await createKeyring(PASSWORD)
     const parsed = JSON.parse(meta)
-    expect(parsed).toMatchObject({ v: 1, kdf: { name: 'scrypt', N: 2 ** 15, r: 8, p: 1 } })
+    expect(parsed).toMatchObject({ v: 2, kdf: { name: 'scrypt', N: 2 ** 17, r: 8, p: 1 } })
     expect(Buffer.from(parsed.kdf.salt, 'base64url')).toHaveLength(16)
     // 12-byte IV, 32-byte data key, 16-byte tag.
     expect(Buffer.from(parsed.wrapped, 'base64url')).toHaveLength(60)
@@ -146,7 +148,7 @@ describe('unlockKeyring', () => {
       'not json',
       meta.slice(0, -2),
       'null',
-      JSON.stringify({ ...good, v: 2 }),
+      JSON.stringify({ ...good, v: 3 }),
       JSON.stringify({ ...good, kdf: { ...good.kdf, name: 'pbkdf2' } }),
       JSON.stringify({ ...good, kdf: { ...good.kdf, N: 30000 } }),
       // Parameters that would take gigabytes or hours are refused before any work.
@@ -178,6 +180,45 @@ describe('unlockKeyring', () => {
     // Same password, other cost: a different derived key, so unwrapping fails.
     const changed = JSON.stringify({ ...parsed, kdf: { ...parsed.kdf, N: 2 ** 14 } })
     expect((await keyringError(unlockKeyring(changed, PASSWORD))).code).toBe('wrong_password')
+  })
+})
+
+describe('keyrings made before rows carried MACs (v1, scrypt N 2^15)', () => {
+  it('still open with their own parameters, and say they do not authenticate rows yet', async () => {
+    const meta = legacyKeyringMeta(PASSWORD)
+    const keyring = await unlockKeyring(meta, PASSWORD)
+    expect(keyring.authenticatesRows).toBe(false)
+    expect((await keyringError(unlockKeyring(meta, 'not it'))).code).toBe('wrong_password')
+  })
+
+  it('upgrade to v2 with the same data key and scrypt cost', async () => {
+    const meta = legacyKeyringMeta(PASSWORD)
+    const old = await unlockKeyring(meta, PASSWORD)
+    const sealed = old.seal(encode('private jwk'), 'key:shop:1')
+    const upgraded = await upgradeKeyring(meta, PASSWORD)
+    expect(JSON.parse(upgraded.meta)).toMatchObject({ v: 2, kdf: { N: 2 ** 15, r: 8, p: 1 } })
+    const reopened = await unlockKeyring(upgraded.meta, PASSWORD)
+    expect(reopened.authenticatesRows).toBe(true)
+    expect(decode(reopened.open(sealed, 'key:shop:1'))).toBe('private jwk')
+    expect(reopened.mac('client', 'row')).toBe(old.mac('client', 'row'))
+  })
+
+  it('cannot be lowered back to v1 without the password', async () => {
+    const { meta } = await createKeyring(PASSWORD)
+    const lowered = JSON.stringify({ ...JSON.parse(meta), v: 1 })
+    expect((await keyringError(unlockKeyring(lowered, PASSWORD))).code).toBe('wrong_password')
+  })
+})
+
+describe('Keyring.mac', () => {
+  it('depends on the label, the data and the data key', async () => {
+    const [one, two] = await Promise.all([createKeyring(PASSWORD), createKeyring(PASSWORD)])
+    const mac = one.keyring.mac('client', 'row')
+    expect(mac).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(one.keyring.mac('client', 'row')).toBe(mac)
+    expect(one.keyring.mac('admin token hash', 'row')).not.toBe(mac)
+    expect(one.keyring.mac('client', 'rov')).not.toBe(mac)
+    expect(two.keyring.mac('client', 'row')).not.toBe(mac)
   })
 })
 

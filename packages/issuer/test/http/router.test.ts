@@ -196,6 +196,11 @@ describe('POST /keys/:kid/rotate', () => {
     expect(byAdmin.status).toBe(200)
     expect(byAdmin.body.kid).toBe('rotating')
     expect(byAdmin.body.pub_sig_key.kid).not.toBe(before)
+    // The admin's rotation was a moment ago: the client may rotate once a minute after it.
+    const tooSoon = await api(t.url, 'POST', '/keys/rotating/rotate', { token: client.clientToken })
+    expectError(tooSoon, 429, 'slow_down')
+    expect(Number(tooSoon.headers.get('retry-after'))).toBeGreaterThan(50)
+    t.advance(60_000)
     const byClient = await api(t.url, 'POST', '/keys/rotating/rotate', { token: client.clientToken })
     expect(byClient.status).toBe(200)
     expect(byClient.body.pub_sig_key.kid).not.toBe(byAdmin.body.pub_sig_key.kid)

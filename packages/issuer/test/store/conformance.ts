@@ -110,6 +110,15 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(await store.listKeys({ clientKid: 'shop' })).toEqual(keys)
       })
 
+      it('keeps a client row without a MAC, and sets one later', async () => {
+        const client = makeClient('legacy', { mac: undefined })
+        expect(await store.insertClient(client, [])).toBe(true)
+        expect((await store.getClient('legacy'))?.mac).toBeUndefined()
+        expect(await store.setClientMac('legacy', 'the-mac')).toBe(true)
+        expect(await store.getClient('legacy')).toEqual({ ...client, mac: 'the-mac' })
+        expect(await store.setClientMac('nobody', 'the-mac')).toBe(false)
+      })
+
       it('refuses a duplicate kid and changes nothing', async () => {
         const { client, keys } = await addClient('shop')
         const again = clientWithKeys('shop', T0 + 5)
@@ -204,12 +213,13 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
           activatedAt: T0 + HOUR,
           expiresAt: T0 + 100 * HOUR,
           retireUntil: T0 + 2 * HOUR,
+          publishUntil: T0 + HOUR + 900_000,
           newNext,
         })
         expect(won).toBe(true)
         const after = await store.listKeys({ clientKid: 'shop' })
         expect(after).toEqual([
-          { ...current, state: 'retired', retireUntil: T0 + 2 * HOUR },
+          { ...current, state: 'retired', retireUntil: T0 + 2 * HOUR, publishUntil: T0 + HOUR + 900_000 },
           { ...next, state: 'current', activatedAt: T0 + HOUR, expiresAt: T0 + 100 * HOUR },
           enc,
           newNext,
@@ -227,6 +237,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
           activatedAt: T0 + HOUR,
           expiresAt: T0 + 100 * HOUR,
           retireUntil: T0 + 2 * HOUR,
+          publishUntil: T0 + HOUR,
         }
         expect(await store.rotateKeys(rotation)).toBe(true)
         expect(byId(await store.listKeys({ clientKid: 'shop', states: ['next'] }))).toEqual([])
@@ -244,6 +255,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
             expectCurrentId: current.id,
             promoteId: next.id,
             retireUntil: T0 + 2 * HOUR,
+            publishUntil: T0 + HOUR,
             newNext: first,
           }),
         ).toBe(true)
@@ -253,6 +265,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
           expectCurrentId: current.id,
           promoteId: first.id,
           retireUntil: T0 + 3 * HOUR,
+          publishUntil: T0 + 2 * HOUR,
           newNext: makeKey('shop', 'sig', 'next', { createdAt: T0 + 2 * HOUR }),
         })
         expect(stale).toBe(false)
@@ -272,6 +285,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
             activatedAt: T0 + HOUR,
             expiresAt: T0 + 99 * HOUR,
             retireUntil: T0 + 2 * HOUR,
+            publishUntil: T0 + HOUR,
             newNext: makeKey('shop', 'sig', 'next'),
           }),
         ).rejects.toThrow()
@@ -294,6 +308,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
               activatedAt: T0 + HOUR,
               expiresAt: T0 + 99 * HOUR,
               retireUntil: T0 + 2 * HOUR,
+              publishUntil: T0 + HOUR,
               newNext,
             }),
           ),

@@ -21,6 +21,7 @@ export function makeClient(kid: string, overrides: Partial<ClientRecord> = {}): 
       refreshStrategy: 'refreshBoth',
     },
     createdAt: T0,
+    mac: `${kid}-mac-${randomUUID()}`,
     ...overrides,
   }
 }

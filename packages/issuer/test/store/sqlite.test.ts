@@ -84,7 +84,7 @@ describe('createSqliteStore', () => {
     const path = join(folder, 'keys.db')
     const store = createSqliteStore({ path })
     await store.init()
-    expect(await store.getMeta('schema_version')).toBe('1')
+    expect(await store.getMeta('schema_version')).toBe('2')
     await store.close()
     const raw = new Database(path, { readonly: true })
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal')

@@ -4,8 +4,8 @@ import type { CliOptions } from '../options.js'
 import { openExistingStore } from '../store.js'
 
 /**
- * `jwtis client register KID [--sigAlg ...]`: registers a client with the key and token
- * settings given (the issuer's defaults otherwise) and prints, as JSON on stdout, what
+ * `jwtis client register KID [--audience A,B] [--sigAlg ...]`: registers a client with the
+ * audience and the key and token settings given (the issuer's defaults otherwise) and prints, as JSON on stdout, what
  * `POST /register/:kid` answers: the client token (shown this once) and the public keys.
  *
  * @example
@@ -16,7 +16,7 @@ import { openExistingStore } from '../store.js'
 export async function clientRegister(options: CliOptions, io: Io): Promise<void> {
   const [kid] = options.args as [string]
   const opened = await openExistingStore(options)
-  const client = await withIssuer(opened, options, (issuer) => issuer.registerClient(kid))
+  const client = await withIssuer(opened, options, (issuer) => issuer.registerClient(kid, options.audience === undefined ? {} : { audience: options.audience }))
   io.out(
     JSON.stringify(
       {
