@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, assertBuilt, createStore, hashStoreFiles, runCli, startServer, tempDir } from './helpers.js'
 
@@ -60,6 +60,23 @@ describe('jwtis client register | list | remove', () => {
     } finally {
       await server.stop()
     }
+  })
+
+  it('registers a client with --audience, whose tokens carry those values and no other', async () => {
+    const client = await register('multi', '--audience', 'https://a.example, https://b.example')
+    const server = await startServer(['-l', '127.0.0.1:0', ...store()])
+    try {
+      const pair = await api(server.url, 'POST', '/issue_token', client.client_token, { claims: { sub: 'alice' } })
+      expect(pair.status).toBe(200)
+      expect(decodeJwt(pair.body.access_token as string).aud).toEqual(['https://a.example', 'https://b.example'])
+      const foreign = await api(server.url, 'POST', '/issue_token', client.client_token, { claims: { sub: 'a', aud: 'shop' } })
+      expect(foreign.status).toBe(400)
+    } finally {
+      await server.stop()
+    }
+    const empty = await runCli(['client', 'register', 'none', ...store(), '--audience', ','])
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toMatch(/--audience/)
   })
 
   it('refuses to register a kid twice, and bad settings, with exit 1', async () => {

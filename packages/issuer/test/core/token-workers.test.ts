@@ -1,12 +1,12 @@
-import { generateKeyPairSync } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import { compactDecrypt, compactVerify, CompactEncrypt, CompactSign } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { OpenJob, SealJob, SignJob } from '../../src/core/token-jobs.js'
 import { createTokenWorkers, spawnTokenWorker, TokenJobError, type TokenWorkers } from '../../src/core/token-workers.js'
+import { generateKeyPairViaDer } from '../helpers/key-pair.js'
 
-const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-const encryption = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+const signing = generateKeyPairViaDer('ec', { namedCurve: 'P-256' })
+const encryption = generateKeyPairViaDer('ec', { namedCurve: 'P-256' })
 const NOW = Date.UTC(2031, 0, 1)
 
 function signJob(sub: string): SignJob {
@@ -111,7 +111,7 @@ describe.each([0, 2])('with %i workers', (size) => {
 
   it('fails a sign with a key that does not fit as a fault, not a refusal', async () => {
     const tokens = pool({ size })
-    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+    const p384 = generateKeyPairViaDer('ec', { namedCurve: 'P-384' })
     const err = await tokens.run(signJob('u'), [p384.privateKey]).catch((caught: unknown) => caught)
     expect(err).toBeInstanceOf(TokenJobError)
     expect((err as TokenJobError).refused).toBe(false)

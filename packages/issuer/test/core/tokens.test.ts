@@ -1,8 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto'
 import { CompactEncrypt, CompactSign, importJWK, UnsecuredJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { INVALID_GRANT_MESSAGE } from '../../src/errors.js'
 import { type CoreFixture, openRefreshTokenForTest, rejectionOf, startIssuer, verifyAccessToken } from './helpers.js'
+import { generateKeyPairViaDer } from '../helpers/key-pair.js'
 
 let f: CoreFixture
 beforeAll(async () => {
@@ -162,7 +162,7 @@ describe('renew', () => {
     await expectInvalidGrant(f.issuer.renew('shop', await encryptToClient('shop', unsigned)))
 
     // Same claims, same header (kid included), but the attacker's own P-256 key.
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const { privateKey } = generateKeyPairViaDer('ec', { namedCurve: 'P-256' })
     const forged = await new CompactSign(encoder.encode(JSON.stringify(claims)))
       .setProtectedHeader({ ...innerHeader, alg: 'ES256' })
       .sign(privateKey)

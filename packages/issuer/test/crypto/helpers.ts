@@ -1,4 +1,5 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { generateKeyPairViaDer } from '../helpers/key-pair.js'
 
 /** A key pair for tests. */
 export interface TestKeyPair {
@@ -15,9 +16,9 @@ const cache = new Map<string, TestKeyPair>()
 export function keyPair(kind: string): TestKeyPair {
   let pair = cache.get(kind)
   if (pair === undefined) {
-    if (kind.startsWith('P-')) pair = generateKeyPairSync('ec', { namedCurve: kind })
-    else if (kind === 'Ed25519') pair = generateKeyPairSync('ed25519')
-    else if (kind.startsWith('RSA-')) pair = generateKeyPairSync('rsa', { modulusLength: Number(kind.slice(4)) })
+    if (kind.startsWith('P-')) pair = generateKeyPairViaDer('ec', { namedCurve: kind })
+    else if (kind === 'Ed25519') pair = generateKeyPairViaDer('ed25519')
+    else if (kind.startsWith('RSA-')) pair = generateKeyPairViaDer('rsa', { modulusLength: Number(kind.slice(4)) })
     else throw new Error(`no test key of kind ${kind}`)
     cache.set(kind, pair)
   }
