@@ -197,7 +197,9 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
       const retired = await store.purgeRetiredKeys(at)
       const families = await store.purgeFamilies(at)
       if (retired + families > 0) log(`purged ${retired} retired keys and ${families} expired token families`)
-      noteClients((await store.listClients()).map((client) => client.config))
+      const clients = await store.listClients()
+      for (const client of clients) checkClientRecord(keyring, client)
+      noteClients(clients.map((client) => client.config))
       // Another instance may have been started with a new admin token.
       const storedAdminHash = await store.getMeta(ADMIN_TOKEN_META)
       if (storedAdminHash !== undefined && storedAdminHash !== adminTokenHash) {
