@@ -18,6 +18,8 @@ export type VerifyErrorCode =
   | 'ERR_TYP_MISMATCH'
   /** No key of the source matches the token's `kid` (and alg). */
   | 'ERR_KID_UNKNOWN'
+  /** The token's `kid` names two different keys of the JWKS: refused rather than picking one. */
+  | 'ERR_KID_AMBIGUOUS'
   /** The signature does not verify. */
   | 'ERR_SIGNATURE_INVALID'
   /** `exp` is in the past (beyond the clock tolerance). */

@@ -3,7 +3,7 @@ export { type VerifyErrorCode, type VerifyErrorOptions, VerifyError, isVerifyErr
 export { parseDuration } from './duration.js'
 export { createJwksCache, createStaticKeySet } from './jwks/index.js'
 export type { VerifierEvent, VerifierEventHandler } from './events.js'
-export type { KeyImporter, KeyLookup, KeySource, KeySourceStatus, ResolvedKey } from './key-source.js'
+export type { KeyImporter, KeyLookup, KeySource, KeySourceStatus, KeysRemovedListener, ResolvedKey } from './key-source.js'
 export type {
   CreateJwksCacheOptions,
   CreateStaticKeySetOptions,

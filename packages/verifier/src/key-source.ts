@@ -38,6 +38,9 @@ export interface KeySourceStatus {
   lastError?: string | undefined
 }
 
+/** Hears of keys leaving a source: their kids, and the keys themselves when the source gives them. */
+export type KeysRemovedListener = (kids: readonly string[], keys?: readonly ResolvedKey[]) => void
+
 /**
  * What the verifier asks of every key source (remote JWKS, static JWKS, local keys,
  * secret). `getKey` answers synchronously when it can (the hot path) and throws or
@@ -48,8 +51,10 @@ export interface KeySource {
   getKey(lookup: KeyLookup): ResolvedKey | Promise<ResolvedKey>
   status(): KeySourceStatus
   /**
-   * Subscribe to kids leaving the source (a refetch no longer lists them), so that caches
-   * of verified tokens drop what those keys vouched for. Returns the unsubscribe function.
+   * Subscribe to keys leaving the source (a refetch no longer lists them), so that caches
+   * of verified tokens drop what those keys vouched for. The listener gets the kids that
+   * left and, when the source gives them, the keys themselves (as `getKey` resolved them),
+   * which also covers keys without a kid. Returns the unsubscribe function.
    */
-  onKeysRemoved?(listener: (kids: readonly string[]) => void): () => void
+  onKeysRemoved?(listener: KeysRemovedListener): () => void
 }

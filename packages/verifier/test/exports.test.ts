@@ -49,6 +49,7 @@ describe('public surface', () => {
         "KeySource",
         "KeySourceOptions",
         "KeySourceStatus",
+        "KeysRemovedListener",
         "ResolvedKey",
         "StaticKeySet",
         "TokenCacheOptions",

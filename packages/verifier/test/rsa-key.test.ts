@@ -1,6 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { hasRocaFingerprint, isSoundExponent, rsaKeyFlaw } from '../src/rsa-key.js'
+import { generateDerKeyPair } from './helpers/der-key-pair.mjs'
 import { bytesOf, rocaStyleModulus } from './helpers/rsa.js'
 
 describe('hasRocaFingerprint', () => {
@@ -14,7 +14,7 @@ describe('hasRocaFingerprint', () => {
 
   it('does not find it in moduli of keys generated soundly, nor in an altered ROCA-style one', () => {
     for (let i = 0; i < 3; i++) {
-      const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      const { publicKey } = generateDerKeyPair('rsa', { modulusLength: 2048 })
       const { n } = publicKey.export({ format: 'jwk' }) as { n: string }
       expect(hasRocaFingerprint(Buffer.from(n, 'base64url'))).toBe(false)
     }
@@ -37,7 +37,7 @@ describe('isSoundExponent', () => {
 
 describe('rsaKeyFlaw', () => {
   it('names the flaw, or none for a sound key', () => {
-    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const { publicKey } = generateDerKeyPair('rsa', { modulusLength: 2048 })
     const { n, e } = publicKey.export({ format: 'jwk' }) as { n: string; e: string }
     const modulus = Buffer.from(n, 'base64url')
     expect(rsaKeyFlaw(modulus, Buffer.from(e, 'base64url'))).toBeUndefined()

@@ -92,6 +92,16 @@ function material(key: KeyObject, kid: string | undefined, label: string): Local
   }
 }
 
+/**
+ * A copy of a caller's public key, made from its DER encoding. On Node 20, exporting a JWK
+ * (as the thumbprint needs) from a KeyObject straight out of `generateKeyPair(Sync)` can
+ * deadlock the process when the garbage collector frees the generation job meanwhile; a
+ * DER export, and a key re-imported from it, do not.
+ */
+function copyThroughDer(key: KeyObject): KeyObject {
+  return createPublicKey({ key: key.export({ type: 'spki', format: 'der' }), format: 'der', type: 'spki' })
+}
+
 function publicKeyObject(jwk: JsonWebKeyLike, label: string): KeyObject {
   const pub = publicJwk(jwk, label)
   try {
@@ -128,7 +138,7 @@ export function loadLocalKeyWithNode(input: KeyInput, label: string): LocalKeyMa
   }
   if (input instanceof KeyObject) {
     if (input.type !== 'public') throw new TypeError(`${label} is a ${input.type} key: give the public key`)
-    return material(input, undefined, label)
+    return material(copyThroughDer(input), undefined, label)
   }
   if (isCryptoKey(input)) {
     if (input.type !== 'public') throw new TypeError(`${label} is a ${input.type} key: give the public key`)

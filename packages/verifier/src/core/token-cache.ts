@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache'
-import type { KeySource } from '../key-source.js'
+import type { KeySource, ResolvedKey } from '../key-source.js'
 import type { VerifyResult } from '../types.js'
 
 interface Entry {
@@ -7,17 +7,21 @@ interface Entry {
   /** Milliseconds since the epoch from which the entry must not be served: `exp`, or the end of `maxTokenAge`. */
   until: number
   source: KeySource
-  kid: string | undefined
+  /** The key that verified the token. */
+  key: ResolvedKey
 }
 
 /** A bounded cache of verified tokens; see {@link createVerifiedTokenCache}. */
 export interface VerifiedTokenCache {
   /** The result of an earlier verification, if it is still within its lifetime at `nowMs`. */
   get(token: string, nowMs: number): VerifyResult | undefined
-  /** Remembers a verified token; freezes the result, which later hits share. */
-  add(token: string, result: VerifyResult, source: KeySource, kid: string | undefined, until: number, nowMs: number): void
-  /** Forgets every token verified with one of these kids of `source`. */
-  dropKids(source: KeySource, kids: readonly string[]): void
+  /** Remembers a token verified with `key` of `source`; freezes the result, which later hits share. */
+  add(token: string, result: VerifyResult, source: KeySource, key: ResolvedKey, until: number, nowMs: number): void
+  /**
+   * Forgets every token verified with a key of `source` that left it: one with one of
+   * these kids, or one of `keys` itself (how keys without a kid are told apart).
+   */
+  dropKeys(source: KeySource, kids: readonly string[], keys?: readonly ResolvedKey[]): void
   clear(): void
 }
 
@@ -36,14 +40,18 @@ export function createVerifiedTokenCache(max: number): VerifiedTokenCache {
       entries.delete(token)
       return undefined
     },
-    add(token, result, source, kid, until, nowMs) {
+    add(token, result, source, key, until, nowMs) {
       if (nowMs >= until) return
-      entries.set(token, { result: deepFreeze(result), until, source, kid })
+      entries.set(token, { result: deepFreeze(result), until, source, key })
     },
-    dropKids(source, kids) {
+    dropKeys(source, kids, keys = []) {
+      const gone = new Set(keys)
+      const goneKids = new Set(kids)
       const doomed: string[] = []
       for (const [token, entry] of entries.entries()) {
-        if (entry.source === source && entry.kid !== undefined && kids.includes(entry.kid)) doomed.push(token)
+        if (entry.source !== source) continue
+        const kid = entry.key.kid
+        if (gone.has(entry.key) || (kid !== undefined && goneKids.has(kid))) doomed.push(token)
       }
       for (const token of doomed) entries.delete(token)
     },

@@ -30,7 +30,7 @@ export function buildVerifier(options: VerifierOptions, backend: CryptoBackend):
   const unsubscribes =
     tokenCache === undefined
       ? []
-      : routes.map((route) => route.source.onKeysRemoved?.((kids) => tokenCache.dropKids(route.source, kids)) ?? noop)
+      : routes.map((route) => route.source.onKeysRemoved?.((kids, keys) => tokenCache.dropKeys(route.source, kids, keys)) ?? noop)
 
   const fail = (err: unknown): VerifyError => {
     const error =
@@ -68,7 +68,7 @@ export function buildVerifier(options: VerifierOptions, backend: CryptoBackend):
       let until = (payload.exp as number) * 1000
       const maxAgeSec = route.claims.maxAgeSec
       if (maxAgeSec !== undefined) until = Math.min(until, ((payload.iat as number) + maxAgeSec) * 1000)
-      tokenCache.add(token, result, route.source, resolved.kid, until, nowMs)
+      tokenCache.add(token, result, route.source, resolved, until, nowMs)
     }
     return result
   }

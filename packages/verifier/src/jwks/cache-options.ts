@@ -28,7 +28,11 @@ const DEFAULT_MAX_AGE = '10m'
 const DEFAULT_COOLDOWN = '30s'
 const DEFAULT_STALE_IF_ERROR = '24h'
 const DEFAULT_TIMEOUT = '5s'
-const DEFAULT_MAX_KEYS = 100
+/**
+ * Room for every client key a busy issuer publishes at once (current, next and retiring
+ * keys of hundreds of clients); a document over it is refused whole.
+ */
+const DEFAULT_MAX_KEYS = 1000
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
 
 /**

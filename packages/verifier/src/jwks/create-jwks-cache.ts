@@ -1,11 +1,11 @@
 import { LRUCache } from 'lru-cache'
 import type { VerifierEvent } from '../events.js'
-import type { KeyLookup, KeySourceStatus, ResolvedKey } from '../key-source.js'
+import type { KeyLookup, KeySourceStatus, KeysRemovedListener, ResolvedKey } from '../key-source.js'
 import { resolveCacheOptions } from './cache-options.js'
 import { fetchJwks, JwksFetchError } from './fetch-jwks.js'
 import { freshnessLifetime } from './freshness.js'
 import { importSelectedKeys } from './import-keys.js'
-import { KeyIndex } from './key-index.js'
+import { KeyIndex, type KeySetChange } from './key-index.js'
 import { algNotAllowed, keysUnavailable, kidUnknown } from './lookup-errors.js'
 import { JwksDocumentError, selectKeys } from './select-keys.js'
 import { backoffDelay, startTimer, type Timer } from './timer.js'
@@ -47,7 +47,10 @@ interface FetchOutcome {
  * - When the endpoint fails, held keys keep working for `staleIfError` past their expiry
  *   while retries back off exponentially (one cooldown, doubling, up to 5 min).
  * - A kid that a successful fetch no longer lists is dropped at once, and `onKeysRemoved`
- *   listeners hear of it (as they do when stale-if-error ends and every key is dropped).
+ *   listeners hear of it (as they do when stale-if-error ends and every key is dropped);
+ *   they also hear of keys without a kid that leave.
+ * - A kid listed for two different usable keys is ambiguous: lookups naming it fail at once
+ *   with `ERR_KID_AMBIGUOUS`, without a refetch; the other kids of the document still work.
  * - With nothing usable held and the endpoint failing, lookups fail with
  *   `ERR_KEYS_UNAVAILABLE` (retried no sooner than the backoff allows).
  *
@@ -80,7 +83,7 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
     sizeCalculation: (_, kid) => kid.length + 1,
     ttl: config.negativeTtlMs,
   })
-  const removalListeners = new Set<(kids: readonly string[]) => void>()
+  const removalListeners = new Set<KeysRemovedListener>()
   const closer = new AbortController()
   const freshness = { defaultMaxAgeMs: config.maxAgeMs, cooldownMs: config.cooldownMs }
   const backoffBaseMs = Math.max(config.cooldownMs, MIN_BACKOFF_MS)
@@ -113,11 +116,11 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
     }
   }
 
-  function notifyRemoved(kids: readonly string[]): void {
-    if (kids.length === 0) return
+  function notifyRemoved({ removed, removedKeys }: KeySetChange): void {
+    if (removed.length === 0 && removedKeys.length === 0) return
     for (const listener of removalListeners) {
       try {
-        listener(kids)
+        listener(removed, removedKeys)
       } catch {
         // One failing listener must not keep the others from hearing.
       }
@@ -168,11 +171,11 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
         emit({ type: 'jwks_fetch', source, status: 304, keys: index.size, durationMs: Date.now() - startedAt })
         return { ok: true }
       }
-      const selected = selectKeys(result.document, config.algorithms, config.maxKeys)
-      const imported = await importSelectedKeys(selected, config.importKey, (kid, fingerprint) =>
+      const selection = selectKeys(result.document, config.algorithms, config.maxKeys)
+      const imported = await importSelectedKeys(selection.keys, config.importKey, (kid, fingerprint) =>
         hasSet ? index.previous(kid, fingerprint) : undefined,
       )
-      const change = index.replace(imported)
+      const change = index.replace(imported, selection.ambiguous)
       hasSet = true
       etag = result.etag
       markFresh(lifetime)
@@ -181,7 +184,7 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
       if (change.added.length > 0 || change.removed.length > 0) {
         emit({ type: 'keys_changed', source, added: change.added, removed: change.removed })
       }
-      notifyRemoved(change.removed)
+      notifyRemoved(change)
       return { ok: true }
     } catch (err) {
       const error =
@@ -310,7 +313,7 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
       }
     },
 
-    onKeysRemoved(listener: (kids: readonly string[]) => void): () => void {
+    onKeysRemoved(listener: KeysRemovedListener): () => void {
       removalListeners.add(listener)
       return () => {
         removalListeners.delete(listener)

@@ -2,15 +2,17 @@ import type { KeyLookup, KeySourceStatus, ResolvedKey } from '../key-source.js'
 import { importJwkWithJose, importSelectedKeys } from './import-keys.js'
 import { KeyIndex } from './key-index.js'
 import { algNotAllowed, kidUnknown } from './lookup-errors.js'
-import { checkAllowList, JwksDocumentError, selectKeys } from './select-keys.js'
+import { checkAllowList, JwksDocumentError, type KeySelection, selectKeys } from './select-keys.js'
 import type { CreateStaticKeySetOptions, JsonWebKeySetLike, StaticKeySet } from './types.js'
 
 /**
  * Creates a {@link KeySource} from a JWKS given in code, with the same per-key rules as a
  * remote JWKS: keys for encryption, of an unknown kty, crv or alg, outside the allow-list,
  * with private members or RSA under 2048 bits are skipped one by one; a key without `alg`
- * serves every allowed alg that fits it. A token without a kid uses the one key that fits
- * its alg, if exactly one does. Keys are imported once, at construction.
+ * serves every allowed alg that fits it. A kid listed for two different usable keys is
+ * ambiguous: tokens naming it fail with `ERR_KID_AMBIGUOUS`. A token without a kid uses
+ * the one key that fits its alg, if exactly one does. Keys are imported once, at
+ * construction.
  *
  * @throws TypeError when the document is not a JWKS or the allow-list is empty or unknown.
  * @example
@@ -26,17 +28,17 @@ export function createStaticKeySet(jwks: JsonWebKeySetLike, options: CreateStati
   if (options.importKey !== undefined && typeof options.importKey !== 'function') {
     throw new TypeError('importKey must be a function')
   }
-  let selected: ReturnType<typeof selectKeys>
+  let selection: KeySelection
   try {
-    selected = selectKeys(jwks, [...allowed])
+    selection = selectKeys(jwks, [...allowed])
   } catch (err) {
     if (err instanceof JwksDocumentError) throw new TypeError(`jwks: ${err.message}`)
     throw err
   }
-  const index = new KeyIndex(selected.length)
+  const index = new KeyIndex(selection.keys.length)
   let imported = false
-  const ready = importSelectedKeys(selected, options.importKey ?? importJwkWithJose).then((keys) => {
-    index.replace(keys)
+  const ready = importSelectedKeys(selection.keys, options.importKey ?? importJwkWithJose).then((keys) => {
+    index.replace(keys, selection.ambiguous)
     imported = true
   })
 

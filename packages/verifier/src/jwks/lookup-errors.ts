@@ -7,6 +7,11 @@ export function kidUnknown(detail = 'no key of the set matches the token\'s kid'
   return new VerifyError('ERR_KID_UNKNOWN', detail)
 }
 
+/** The token's kid names two different usable keys of the set, so neither is used. */
+export function kidAmbiguous(): VerifyError {
+  return new VerifyError('ERR_KID_AMBIGUOUS', 'the token\'s kid names two different keys of the set')
+}
+
 /** The alg is outside the allow-list, or does not fit the key the kid names. */
 export function algNotAllowed(detail: string): VerifyError {
   return new VerifyError('ERR_ALG_NOT_ALLOWED', detail)

@@ -30,21 +30,42 @@ const PUBLIC_MEMBERS: ReadonlyMap<string, readonly string[]> = new Map([
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
+/** A kid that two different usable keys of a document share: tokens naming it are refused. */
+export interface AmbiguousKid {
+  kid: string
+  /** Every alg the keys under this kid could serve, so that a token without a kid counts them too. */
+  algorithms: readonly string[]
+}
+
+/** What {@link selectKeys} keeps of a JWKS document. */
+export interface KeySelection {
+  /** The usable keys, in document order; a kid appears at most once. */
+  keys: SelectedKey[]
+  /** Kids listed for two or more different usable keys. None of their keys is in {@link keys}. */
+  ambiguous: AmbiguousKid[]
+}
+
 /**
  * Applies the per-key rules to a JWKS document: the document must be an object with a
  * `keys` array of at most `maxKeys` entries (otherwise it is refused whole, with a
  * {@link JwksDocumentError}); then each key is kept or skipped on its own, so one bad key
  * never spoils the set. A key is skipped when it is meant for encryption (`use` other than
  * `sig`, `key_ops` without `verify`), has an unknown kty, crv or alg, an alg outside
- * `algorithms`, carries private members, is an RSA key under the alg's minimum size, with
- * an exponent under 3 or even, or with the ROCA flaw, or repeats a kid already taken. A key without `alg` is usable for every allowed alg that
- * fits its kty and curve.
+ * `algorithms`, carries private members, or is an RSA key under the alg's minimum size,
+ * with an exponent under 3 or even, or with the ROCA flaw. A key without `alg` is usable
+ * for every allowed alg that fits its kty and curve.
+ *
+ * A kid listed for two different usable keys is ambiguous: neither key is kept under it
+ * (taking the first listed would let the document's order decide which signer is trusted).
+ * The same key listed twice under one kid, for the same algs, is kept once. Keys without a
+ * kid are never ambiguous: they serve only tokens without a kid, and only when a single
+ * key fits the token's alg.
  */
 export function selectKeys(
   document: unknown,
   algorithms: readonly string[],
   maxKeys: number = Number.POSITIVE_INFINITY,
-): SelectedKey[] {
+): KeySelection {
   if (!isObject(document) || !Array.isArray(document.keys)) {
     throw new JwksDocumentError('JWKS document is not an object with a "keys" array')
   }
@@ -53,18 +74,41 @@ export function selectKeys(
     throw new JwksDocumentError(`JWKS document lists ${entries.length} keys, more than the limit of ${maxKeys}`)
   }
   const selected: SelectedKey[] = []
-  const kids = new Set<string>()
+  const byKid = new Map<string, SelectedKey>()
+  const ambiguous = new Map<string, Set<string>>()
   for (const entry of entries) {
     const key = selectKey(entry, algorithms)
     if (key === undefined) continue
-    if (key.kid !== undefined) {
-      // A repeated kid would make lookups ambiguous; the first listed wins.
-      if (kids.has(key.kid)) continue
-      kids.add(key.kid)
+    if (key.kid === undefined) {
+      selected.push(key)
+      continue
     }
-    selected.push(key)
+    const clash = ambiguous.get(key.kid)
+    if (clash !== undefined) {
+      for (const alg of key.algorithms) clash.add(alg)
+      continue
+    }
+    const held = byKid.get(key.kid)
+    if (held === undefined) {
+      byKid.set(key.kid, key)
+      selected.push(key)
+    } else if (!isSameKey(held, key)) {
+      ambiguous.set(key.kid, new Set([...held.algorithms, ...key.algorithms]))
+    }
   }
-  return selected
+  return {
+    keys: ambiguous.size === 0 ? selected : selected.filter((key) => key.kid === undefined || !ambiguous.has(key.kid)),
+    ambiguous: [...ambiguous].map(([kid, algs]) => ({ kid, algorithms: [...algs] })),
+  }
+}
+
+/** The same key material for the same algs: a repeated entry, not a second key. */
+function isSameKey(a: SelectedKey, b: SelectedKey): boolean {
+  return (
+    a.fingerprint === b.fingerprint &&
+    a.algorithms.length === b.algorithms.length &&
+    a.algorithms.every((alg) => b.algorithms.includes(alg))
+  )
 }
 
 function selectKey(entry: unknown, allowed: readonly string[]): SelectedKey | undefined {

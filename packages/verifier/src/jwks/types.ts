@@ -35,7 +35,7 @@ export interface JwksCacheOptions {
   staleIfError?: Duration
   /** Timeout of one JWKS request. Default `'5s'`. */
   timeout?: Duration
-  /** Most keys held, and most keys accepted in one response. Default `100`. */
+  /** Most keys held, and most keys accepted in one response; a larger document is refused whole. Default `1000`. */
   maxKeys?: number
   /**
    * How long a kid that a refetch proved unknown is remembered as unknown: it then fails at

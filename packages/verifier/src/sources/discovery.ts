@@ -1,7 +1,7 @@
 import { VerifyError } from '../errors.js'
 import type { VerifierEventHandler } from '../events.js'
 import type { JwksCache } from '../jwks/types.js'
-import type { KeyLookup, KeySource, KeySourceStatus, ResolvedKey } from '../key-source.js'
+import type { KeyLookup, KeySource, KeySourceStatus, KeysRemovedListener, ResolvedKey } from '../key-source.js'
 import { fetchJsonObject } from './fetch-json.js'
 
 /** Options of {@link createDiscoveryKeySource}. */
@@ -40,7 +40,7 @@ export function createDiscoveryKeySource(options: DiscoveryKeySourceOptions): Di
   let failedAt = Number.NEGATIVE_INFINITY
   let lastError: string | undefined
   let closed = false
-  const listeners = new Map<(kids: readonly string[]) => void, () => void>()
+  const listeners = new Map<KeysRemovedListener, () => void>()
 
   const discover = async (): Promise<JwksCache> => {
     const started = Date.now()
@@ -109,6 +109,6 @@ export function createDiscoveryKeySource(options: DiscoveryKeySourceOptions): Di
 
 function noop(): void {}
 
-function subscribe(cache: JwksCache, listener: (kids: readonly string[]) => void): () => void {
+function subscribe(cache: JwksCache, listener: KeysRemovedListener): () => void {
   return cache.onKeysRemoved?.(listener) ?? noop
 }

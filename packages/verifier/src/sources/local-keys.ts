@@ -1,4 +1,5 @@
 import { jwkFitsAlgorithm } from '../algorithms.js'
+import { isJwkObject } from '../backend/key-material.js'
 import type { CryptoBackend, LocalKeyMaterial, SignatureCheck } from '../backend/types.js'
 import { VerifyError } from '../errors.js'
 import type { KeyLookup, KeySource, KeySourceStatus, ResolvedKey } from '../key-source.js'
@@ -34,13 +35,15 @@ interface Prepared {
  * A key source over keys given in code. A token's kid selects the key with that kid (or
  * RFC 7638 thumbprint, as the jwtis issuer uses); a kid matching none may still select
  * the single key configured without a kid; a token without a kid needs a single key
- * fitting its alg. On the Node.js backend every key is imported before this returns, so
- * bad keys are TypeErrors here; on WebCrypto a key that fails to import makes
+ * fitting its alg. Two keys under one kid are a TypeError here, on every backend. On the
+ * Node.js backend every key is imported before this returns, so bad keys are TypeErrors
+ * here; on WebCrypto a key that fails to import makes
  * verifications fail with `ERR_KEYS_UNAVAILABLE`.
  */
 export function createLocalKeySource(inputs: readonly KeyInput[], options: LocalKeySourceOptions): KeySource {
   const { algorithms, backend, label } = options
   if (inputs.length === 0) throw new TypeError(`${label} must hold at least one key`)
+  assertKidsNameOneKey(inputs, label)
   const loaded = settleAll(inputs.map((input, i) => backend.loadLocalKey(input, inputs.length === 1 ? label : `${label}[${i}]`)))
 
   let table: Map<string, AlgKeys> | undefined
@@ -103,6 +106,20 @@ export function createLocalKeySource(inputs: readonly KeyInput[], options: Local
       return { loaded: loadedNow, fresh: loadedNow, keys: loadedNow ? inputs.length : 0, lastError: failure?.message }
     },
   }
+}
+
+/**
+ * Two keys given under one kid would leave the token's kid unable to say which one signed:
+ * a configuration error, refused now on every backend rather than at the first token.
+ */
+function assertKidsNameOneKey(inputs: readonly KeyInput[], label: string): void {
+  const seen = new Set<string>()
+  inputs.forEach((input, i) => {
+    const kid = isJwkObject(input) ? input.kid : undefined
+    if (typeof kid !== 'string') return
+    if (seen.has(kid)) throw new TypeError(`${label}[${i}] repeats the kid "${kid}" of another key; a kid must name one key`)
+    seen.add(kid)
+  })
 }
 
 function buildTable(prepared: readonly Prepared[], label: string): Map<string, AlgKeys> {

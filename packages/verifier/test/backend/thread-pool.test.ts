@@ -1,11 +1,12 @@
-import { generateKeyPairSync, sign } from 'node:crypto'
+import { sign } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { scheduleVerify } from '../../src/backend/thread-pool.js'
 import { VerifyError } from '../../src/errors.js'
 import { createVerifier } from '../../src/index.node.js'
+import { generateDerKeyPair } from '../helpers/der-key-pair.mjs'
 import { AUDIENCE, ISSUER, mint, newKeyPair } from '../helpers/keys.js'
 
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+const { privateKey, publicKey } = generateDerKeyPair('ec', { namedCurve: 'P-256' })
 const key = { key: publicKey, dsaEncoding: 'ieee-p1363' as const }
 const data = Buffer.from('eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0')
 const good = sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' })

@@ -1,6 +1,7 @@
-import { generateKeyPairSync, sign } from 'node:crypto'
+import { sign } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { isEcdsa, isEcdsaSignatureInRange } from '../../src/core/ecdsa.js'
+import { generateDerKeyPair } from '../helpers/der-key-pair.mjs'
 
 const CURVES = [
   { alg: 'ES256', curve: 'P-256', size: 32, order: 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551' },
@@ -21,7 +22,7 @@ const CURVES = [
 
 describe.each(CURVES)('isEcdsaSignatureInRange ($alg)', ({ alg, curve, size, order }) => {
   const n = Buffer.from(order, 'hex')
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: curve })
+  const { privateKey } = generateDerKeyPair('ec', { namedCurve: curve })
   const real = sign(null, Buffer.from('data'), { key: privateKey, dsaEncoding: 'ieee-p1363' })
   const r = real.subarray(0, size)
   const s = real.subarray(size)

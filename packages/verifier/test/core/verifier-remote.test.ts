@@ -64,6 +64,32 @@ describe.each(BACKENDS)('verify with jwksUri ($name)', ({ name, createVerifier }
     verifier.close()
   })
 
+  it('forgets cached tokens whose kid-less key a refetch no longer lists', async () => {
+    const old = newKeyPair('ES256')
+    const { kid: _kid, ...kidless } = old.jwk
+    const next = newKeyPair('ES256')
+    const path = `/${name}/rotating-kidless`
+    server.route(path, { body: { keys: [kidless] }, headers: { 'cache-control': 'no-store' } })
+    const verifier = createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      jwksUri: `${server.origin}${path}`,
+      tokenCache: true,
+      cache: { cooldown: 0 },
+    })
+    const token = await mint(old, { header: { kid: undefined } })
+    const first = await verifier.verify(token)
+    expect(await verifier.verify(token)).toBe(first)
+
+    // The key leaves the JWKS; a token with the new kid makes the cache refetch.
+    server.route(path, { body: { keys: [next.jwk] }, headers: { 'cache-control': 'no-store' } })
+    await verifier.verify(await mint(next))
+    expect(server.hits(path)).toBe(2)
+    // Served from the token cache, it would be accepted; checked afresh, the one key left is not its signer.
+    expect(await code(verifier.verify(token))).toBe('ERR_SIGNATURE_INVALID')
+    verifier.close()
+  })
+
   it('keeps real time for the JWKS cache whatever the now option says', async () => {
     const pair = newKeyPair('ES256')
     const path = `/${name}/clock`

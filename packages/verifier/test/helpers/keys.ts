@@ -1,10 +1,11 @@
 /**
- * Test keys and tokens: key pairs from node:crypto, tokens minted with jose's SignJWT, and
+ * Test keys and tokens: key pairs from node:crypto (through DER, see der-key-pair.mjs), tokens minted with jose's SignJWT, and
  * raw segments signed with node:crypto when a test needs exact bytes.
  */
-import { type KeyObject, constants, createHmac, generateKeyPairSync, randomUUID, sign } from 'node:crypto'
+import { type KeyObject, constants, createHmac, randomUUID, sign } from 'node:crypto'
 import { SignJWT } from 'jose'
 import type { JsonWebKeyLike } from '../../src/jwks/types.js'
+import { generateDerKeyPair } from './der-key-pair.mjs'
 
 export const ISSUER = 'https://id.example.com'
 export const AUDIENCE = 'shop'
@@ -24,9 +25,9 @@ const cache = new Map<string, KeyPair>()
 /** A fresh key pair for `alg`; `modulusLength` for RSA (default 2048). */
 export function newKeyPair(alg: string, options: { kid?: string; modulusLength?: number } = {}): KeyPair {
   let pair: { privateKey: KeyObject; publicKey: KeyObject }
-  if (alg.startsWith('ES')) pair = generateKeyPairSync('ec', { namedCurve: CURVES[alg]! })
-  else if (alg === 'EdDSA' || alg === 'Ed25519') pair = generateKeyPairSync('ed25519')
-  else pair = generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? 2048 })
+  if (alg.startsWith('ES')) pair = generateDerKeyPair('ec', { namedCurve: CURVES[alg]! })
+  else if (alg === 'EdDSA' || alg === 'Ed25519') pair = generateDerKeyPair('ed25519')
+  else pair = generateDerKeyPair('rsa', { modulusLength: options.modulusLength ?? 2048 })
   const kid = options.kid ?? `${alg}-${randomUUID().slice(0, 8)}`
   const jwk = { ...(pair.publicKey.export({ format: 'jwk' }) as JsonWebKeyLike), kid }
   return { alg, kid, ...pair, jwk }

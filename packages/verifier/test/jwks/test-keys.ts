@@ -1,4 +1,5 @@
-import { CompactSign, compactVerify, exportJWK, generateKeyPair, type JWK } from 'jose'
+import { CompactSign, compactVerify, type JWK } from 'jose'
+import { generateDerKeyPair } from '../helpers/der-key-pair.mjs'
 
 /** A real signing key pair, its public JWK as a JWKS would list it, and a way to sign with it. */
 export interface TestKey {
@@ -10,10 +11,18 @@ export interface TestKey {
   sign(header?: { kid?: string | null }): Promise<string>
 }
 
-/** Creates a key pair for `alg`, named `kid` (random by default). */
+const KEY_TYPES: Record<string, [type: 'ec' | 'ed25519' | 'rsa', options: Record<string, unknown>]> = {
+  ES256: ['ec', { namedCurve: 'P-256' }],
+  ES384: ['ec', { namedCurve: 'P-384' }],
+  ES512: ['ec', { namedCurve: 'P-521' }],
+  EdDSA: ['ed25519', {}],
+}
+
+/** Creates a key pair for `alg` (through DER, see der-key-pair.mjs), named `kid` (random by default). */
 export async function createTestKey(alg = 'ES256', kid: string = randomKid()): Promise<TestKey> {
-  const { publicKey, privateKey } = await generateKeyPair(alg)
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }
+  const [type, options] = KEY_TYPES[alg] ?? ['rsa', { modulusLength: 2048 }]
+  const { publicKey, privateKey } = generateDerKeyPair(type, options)
+  const jwk: JWK = { ...(publicKey.export({ format: 'jwk' }) as JWK), kid, alg, use: 'sig' }
   return {
     kid,
     alg,

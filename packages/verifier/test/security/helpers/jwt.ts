@@ -2,8 +2,9 @@
  * Mints and forges compact JWS tokens with real crypto (node:crypto), byte for byte under
  * the test's control: exact header and payload text, tampered segments, foreign keys.
  */
-import { constants, createHmac, generateKeyPairSync, type KeyObject, randomUUID, sign, verify } from 'node:crypto'
+import { constants, createHmac, type KeyObject, randomUUID, sign, verify } from 'node:crypto'
 import type { JsonWebKeyLike } from '../../../src/jwks/types.js'
+import { generateDerKeyPair } from '../../helpers/der-key-pair.mjs'
 
 /** The issuer every fixture token claims and every fixture verifier expects. */
 export const ISSUER = 'https://issuer.test'
@@ -37,16 +38,16 @@ export interface GenerateKeyPairOptions {
 
 const NODE_CURVE: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }
 
-/** Generates a key pair for `alg` (ES*, EdDSA, RS*, PS*). */
+/** Generates a key pair for `alg` (ES*, EdDSA, RS*, PS*), through DER (see der-key-pair.mjs). */
 export function generateKeyPair(alg: string, options: GenerateKeyPairOptions = {}): TestKeyPair {
   const kid = options.kid ?? `${alg}-${randomUUID()}`
   let pair: { privateKey: KeyObject; publicKey: KeyObject }
   if (alg.startsWith('ES')) {
-    pair = generateKeyPairSync('ec', { namedCurve: options.namedCurve ?? NODE_CURVE[alg]! })
+    pair = generateDerKeyPair('ec', { namedCurve: options.namedCurve ?? NODE_CURVE[alg]! })
   } else if (alg === 'EdDSA' || alg === 'Ed25519') {
-    pair = generateKeyPairSync('ed25519')
+    pair = generateDerKeyPair('ed25519')
   } else if (alg.startsWith('RS') || alg.startsWith('PS')) {
-    pair = generateKeyPairSync('rsa', { modulusLength: options.modulusLength ?? 2048 })
+    pair = generateDerKeyPair('rsa', { modulusLength: options.modulusLength ?? 2048 })
   } else {
     throw new TypeError(`no key type for ${alg}`)
   }
