@@ -4,7 +4,7 @@ import { api, assertBuilt, startServer, tempDir } from './helpers.js'
 
 const PASSWORD = 'faults-test-password-0001'
 const ADMIN = 'faults-test-admin-token-0000000000000000001'
-const BURST = 200
+const BURST = 400
 /** Responses to wait for before the kill, so that the rest of the burst is in flight. */
 const KILL_AFTER = 40
 
