@@ -4,7 +4,7 @@
  */
 import { type KeyObject, constants, createHmac, randomUUID, sign } from 'node:crypto'
 import { SignJWT } from 'jose'
-import type { JsonWebKeyLike } from '../../src/jwks/types.js'
+import type { JsonWebKeyLike } from '../../src/jwk-types.js'
 import { generateDerKeyPair } from './der-key-pair.mjs'
 
 export const ISSUER = 'https://id.example.com'

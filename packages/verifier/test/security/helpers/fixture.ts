@@ -3,7 +3,7 @@
  * JWKS server on 127.0.0.1, an attacker's key pairs nobody publishes, and the options of a
  * verifier that trusts exactly the published keys.
  */
-import type { JsonWebKeySetLike } from '../../../src/jwks/types.js'
+import type { JsonWebKeySetLike } from '../../../src/jwk-types.js'
 import { type JsonServer, startJsonServer } from './http.js'
 import { AUDIENCE, type FixtureAlg, generateKeyPair, ISSUER, type TestKeyPair } from './jwt.js'
 

@@ -3,7 +3,7 @@
  * the test's control: exact header and payload text, tampered segments, foreign keys.
  */
 import { constants, createHmac, type KeyObject, randomUUID, sign, verify } from 'node:crypto'
-import type { JsonWebKeyLike } from '../../../src/jwks/types.js'
+import type { JsonWebKeyLike } from '../../../src/jwk-types.js'
 import { generateDerKeyPair } from '../../helpers/der-key-pair.mjs'
 
 /** The issuer every fixture token claims and every fixture verifier expects. */
