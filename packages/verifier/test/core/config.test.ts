@@ -63,7 +63,44 @@ describe.each(BACKENDS)('createVerifier options ($name)', ({ createVerifier }) =
     expect(create({ ...opts, discovery: 'yes' })).toThrow(/discovery/)
     expect(create({ ...opts, discovery: true, cache: { cooldown: 'soon' } })).toThrow(/cache\.cooldown/)
     expect(create({ ...opts, discovery: true, cache: { maxKeys: 0 } })).toThrow(/cache\.maxKeys/)
-    createVerifier({ ...opts, discovery: true }).close()
+    const discovering = createVerifier({ ...opts, discovery: true })
+    expect(discovering.status().sources).toEqual([
+      { issuer: ISSUER, source: `${ISSUER}/.well-known/openid-configuration`, loaded: false, fresh: false, keys: 0, lastError: undefined },
+    ])
+    discovering.close()
+  })
+
+  it('holds cache options to the same rules whatever the key source: a TypeError now, not a failure per token', () => {
+    const opts = { issuer: ISSUER, audience: AUDIENCE }
+    const sources = [
+      ['jwksUri', { jwksUri: `${ISSUER}/jwks` }],
+      ['discovery', { discovery: true }],
+      ['a discovery URL', { discovery: `${ISSUER}/.well-known/openid-configuration` }],
+      ['keys', { keys: jwk }],
+    ] as const
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ timeout: 0 }, /^cache\.timeout must be longer than zero$/],
+      [{ maxAge: 0 }, /^cache\.maxAge must be longer than zero$/],
+      [{ cooldown: -1 }, /^cache\.cooldown must be a non-negative number of milliseconds$/],
+      [{ staleIfError: '1 day' }, /^cache\.staleIfError must be milliseconds or a string/],
+      [{ negativeTtl: Number.NaN }, /^cache\.negativeTtl/],
+      [{ maxResponseBytes: 0 }, /^cache\.maxResponseBytes must be a positive integer$/],
+      [{ maxKeys: 2.5 }, /^cache\.maxKeys must be a positive integer$/],
+      [{ maxage: '1m' }, /^unknown option cache\.maxage$/],
+    ]
+    for (const [, source] of sources) {
+      for (const [cache, message] of bad) {
+        expect(create({ ...opts, ...source, cache })).toThrow(TypeError)
+        expect(create({ ...opts, ...source, cache })).toThrow(message)
+      }
+      expect(create({ ...opts, ...source, cache: 'fast' })).toThrow(/^cache must be an object$/)
+    }
+    const entry = { issuer: ISSUER, discovery: true }
+    expect(create({ audience: AUDIENCE, issuers: [entry], cache: { timeout: 0 } })).toThrow(/^issuers\[0\]\.cache\.timeout must be longer than zero$/)
+    expect(create({ audience: AUDIENCE, issuers: [{ ...entry, cache: { timeout: '0s' } }] })).toThrow(/^issuers\[0\]\.cache\.timeout/)
+    const tuned = createVerifier({ ...opts, discovery: true, cache: { timeout: '1s', cooldown: 0, maxResponseBytes: 1024 } })
+    expect(tuned.status()).toMatchObject({ loaded: false, fresh: false, sources: [{ issuer: ISSUER, keys: 0 }] })
+    tuned.close()
   })
 
   it('checks the other options', () => {
