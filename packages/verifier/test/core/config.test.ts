@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { VerifierOptions } from '../../src/options.js'
 import { BACKENDS } from '../helpers/backends.js'
-import { AUDIENCE, ISSUER, keyPair } from '../helpers/keys.js'
+import { keyPair } from '../helpers/keys.js'
+import { AUDIENCE, ISSUER } from '../helpers/tokens.js'
 
 describe.each(BACKENDS)('createVerifier options ($name)', ({ createVerifier }) => {
   const jwk = keyPair('ES256').jwk

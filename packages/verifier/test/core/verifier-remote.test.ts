@@ -3,7 +3,8 @@ import { VerifyError } from '../../src/errors.js'
 import type { VerifierEvent } from '../../src/events.js'
 import { BACKENDS } from '../helpers/backends.js'
 import { startServer, type TestServer } from '../helpers/http-server.js'
-import { AUDIENCE, ISSUER, mint, newKeyPair } from '../helpers/keys.js'
+import { newKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, ISSUER, mint } from '../helpers/tokens.js'
 
 async function code(promise: Promise<unknown>): Promise<string> {
   return promise.then(

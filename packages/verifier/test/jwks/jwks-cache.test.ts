@@ -4,8 +4,9 @@ import type { VerifierEvent } from '../../src/events.js'
 import { createJwksCache } from '../../src/jwks/index.js'
 import type { JwksCache } from '../../src/jwks/types.js'
 import { type CacheHarness, createCacheHarness } from '../helpers/cache-harness.js'
-import { type JwksServer, startJwksServer } from './jwks-server.js'
-import { createTestKey, settle, type TestKey, verifies } from './test-keys.js'
+import { type JwksServer, startJwksServer } from '../helpers/jwks-server.js'
+import { createTestKey, type TestKey, verifies } from '../helpers/keys.js'
+import { settle } from '../helpers/settle.js'
 
 let server: JwksServer
 let key: TestKey

@@ -8,7 +8,8 @@ import { isVerifyError } from '../../src/errors.js'
 import { createJwksCache } from '../../src/jwks/index.js'
 import { BACKENDS } from '../helpers/backends.js'
 import { startServer, type TestServer } from '../helpers/http-server.js'
-import { AUDIENCE, ISSUER, type KeyPair, mint, newKeyPair } from '../helpers/keys.js'
+import { type KeyPair, newKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, ISSUER, mint } from '../helpers/tokens.js'
 
 let server: TestServer
 /** 1001 distinct P-256 keys: the first 600 make the large document, all make the one over the limit. */

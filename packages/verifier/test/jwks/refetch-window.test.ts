@@ -3,8 +3,9 @@ import { isVerifyError } from '../../src/errors.js'
 import type { VerifierEvent } from '../../src/events.js'
 import type { JwksCache } from '../../src/jwks/types.js'
 import { type CacheHarness, createCacheHarness } from '../helpers/cache-harness.js'
-import { type JwksServer, startJwksServer } from './jwks-server.js'
-import { createTestKey, randomKid, settle, type TestKey, verifies } from './test-keys.js'
+import { type JwksServer, startJwksServer } from '../helpers/jwks-server.js'
+import { createTestKey, randomKid, type TestKey, verifies } from '../helpers/keys.js'
+import { settle } from '../helpers/settle.js'
 
 const COOLDOWN_MS = 200
 

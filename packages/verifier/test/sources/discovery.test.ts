@@ -3,7 +3,8 @@ import { VerifyError } from '../../src/errors.js'
 import type { VerifierEvent } from '../../src/events.js'
 import { BACKENDS } from '../helpers/backends.js'
 import { startServer, type TestServer } from '../helpers/http-server.js'
-import { AUDIENCE, keyPair, mint, newKeyPair } from '../helpers/keys.js'
+import { keyPair, newKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, mint } from '../helpers/tokens.js'
 
 const DISCOVERY_PATH = '/.well-known/openid-configuration'
 

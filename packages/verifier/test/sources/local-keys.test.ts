@@ -8,7 +8,8 @@ import { VerifyError } from '../../src/errors.js'
 import type { KeyInput, VerifierOptions } from '../../src/options.js'
 import { BACKENDS } from '../helpers/backends.js'
 import { generateDerKeyPair } from '../helpers/der-key-pair.mjs'
-import { AUDIENCE, ISSUER, b64, claimsText, keyPair, mint, newKeyPair, signRaw } from '../helpers/keys.js'
+import { keyPair, newKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, b64url, claimsText, ISSUER, mint, signRaw } from '../helpers/tokens.js'
 
 function thumbprint(jwk: Record<string, unknown>): string {
   const members = jwk['kty'] === 'EC' ? ['crv', 'kty', 'x', 'y'] : jwk['kty'] === 'RSA' ? ['e', 'kty', 'n'] : ['crv', 'kty', 'x']
@@ -154,7 +155,7 @@ describe.each(BACKENDS)('keys option ($name)', ({ name, createVerifier }) => {
       expect(() => verifierFor(jwk, { algorithms: ['RS256'] })).toThrow(/1024-bit RSA key/)
     } else {
       const verifier = verifierFor(jwk, { algorithms: ['RS256'] })
-      const token = signRaw('RS256', weak.privateKey, b64('{"alg":"RS256"}'), b64(claimsText()))
+      const token = signRaw('RS256', weak.privateKey, b64url('{"alg":"RS256"}'), b64url(claimsText()))
       expect(await code(verifier.verify(token))).toBe('ERR_KEYS_UNAVAILABLE')
     }
   })
