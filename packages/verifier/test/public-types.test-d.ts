@@ -18,7 +18,7 @@ import {
   type VerifierStatus,
   type VerifyErrorCode,
   type VerifyResult,
-  VerifyError,
+  type VerifyError,
   createJwksCache,
   createStaticKeySet,
   createVerifier,

@@ -51,10 +51,16 @@ describe.each(BACKENDS)('createVerifier options ($name)', ({ createVerifier }) =
     expect(create({ ...opts, jwksUri: 'ftp://id.example.com/jwks' })).toThrow(/https/)
     expect(create({ ...opts, jwksUri: 'https://user:pw@id.example.com/jwks' })).toThrow(/credentials/)
     expect(create({ ...opts, jwksUri: 'not a url' })).toThrow(/absolute URL/)
-    for (const uri of ['https://id.example.com/jwks', 'http://127.0.0.1:1/jwks', 'http://localhost:1/jwks', 'http://[::1]:1/jwks']) {
-      createVerifier({ ...opts, jwksUri: uri }).close()
+    const accepted = (options: Record<string, unknown>): string[] => {
+      const verifier = createVerifier({ ...opts, ...options })
+      const sources = verifier.status().sources.map((status) => status.source)
+      verifier.close()
+      return sources
     }
-    createVerifier({ ...opts, jwksUri: 'http://id.example.com/jwks', allowHttp: true }).close()
+    for (const uri of ['https://id.example.com/jwks', 'http://127.0.0.1:1/jwks', 'http://localhost:1/jwks', 'http://[::1]:1/jwks']) {
+      expect(accepted({ jwksUri: uri })).toEqual([uri])
+    }
+    expect(accepted({ jwksUri: 'http://id.example.com/jwks', allowHttp: true })).toEqual(['http://id.example.com/jwks'])
   })
 
   it('checks discovery options now, although the document is read later', () => {

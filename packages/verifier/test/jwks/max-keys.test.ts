@@ -55,7 +55,7 @@ describe.each(BACKENDS)('default maxKeys ($name)', ({ name, createVerifier }) =>
       cache: { cooldown: 0 },
     })
     const held = await mint(pairs[10]!)
-    await verifier.verify(held)
+    expect((await verifier.verify(held)).payload).toMatchObject({ sub: 'user-1' })
 
     // A kid not held makes the verifier refetch: the document now lists 1001 keys.
     server.route(path, { body: jwksOf(pairs) })
