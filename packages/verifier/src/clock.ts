@@ -1,9 +1,9 @@
 /**
- * Time as the JWKS cache and the discovery source see it: the current time and one-shot
- * timers, together, so that a test can move both at once. The package uses the system
- * clock; tests pass their own (an internal option, never in the public types) and drive
- * refetch windows, cooldowns, backoff, stale-if-error, refresh ahead of expiry and request
- * timeouts without waiting on real time.
+ * Time as the JWKS cache sees it: the current time and one-shot timers, together, so that
+ * a test can move both at once. The package runs the cache on the system clock; tests build
+ * it on their own (`buildJwksCache`, internal to the package, never in the public types)
+ * and drive refetch windows, cooldowns, backoff, stale-if-error, refresh ahead of expiry
+ * and request timeouts without waiting on real time.
  */
 
 /** A one-shot timer that never keeps the process alive. */

@@ -53,10 +53,12 @@ export function createCacheHarness(clock: ManualClock = new ManualClock()): Cach
       for (const wake of waiters.splice(0)) wake()
     }
   }
-  const trackedFetch: typeof fetch = (input, init) => {
-    started++
-    return globalThis.fetch(input, init)
-  }
+  const tracked =
+    (inner: typeof fetch = globalThis.fetch): typeof fetch =>
+    (input, init) => {
+      started++
+      return inner(input, init)
+    }
 
   const settled = async (): Promise<void> => {
     while (ended < started) await new Promise<void>((resolve) => waiters.push(resolve))
@@ -75,8 +77,8 @@ export function createCacheHarness(clock: ManualClock = new ManualClock()): Cach
       const userEvent = options.onEvent
       const cache = buildJwksCache(
         {
-          fetch: trackedFetch,
           ...options,
+          fetch: tracked(options.fetch),
           onEvent: (event) => {
             onEvent(event)
             userEvent?.(event)
