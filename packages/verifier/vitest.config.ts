@@ -5,5 +5,11 @@ export default defineProject({
   test: {
     name: 'verifier',
     include: ['test/**/*.test.ts'],
+    // The public types are tested too: `*.test-d.ts` files are checked by tsc on every run.
+    typecheck: {
+      enabled: true,
+      include: ['test/**/*.test-d.ts'],
+      tsconfig: './tsconfig.typecheck.json',
+    },
   },
 })

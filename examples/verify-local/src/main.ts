@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createVerifier } from '@jwtis/verifier'
+import { createVerifier, isVerifyError } from '@jwtis/verifier'
 import { SignJWT, exportJWK, generateKeyPair } from 'jose'
 
 const { privateKey, publicKey } = await generateKeyPair('ES256')
@@ -46,7 +46,8 @@ try {
   try {
     await verifier.verify(`${token.slice(0, -4)}AAAA`)
   } catch (err) {
-    console.log('tampered token refused:', (err as { code?: string }).code)
+    if (!isVerifyError(err)) throw err
+    console.log('tampered token refused:', err.code)
   }
   console.log('keys status:', verifier.status())
 } finally {

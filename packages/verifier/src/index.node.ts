@@ -1,15 +1,13 @@
 export { createVerifier } from './node/create-verifier.js'
 export { type VerifyErrorCode, type VerifyErrorOptions, VerifyError, isVerifyError } from './errors.js'
-export { parseDuration } from './duration.js'
+export { type Duration, parseDuration } from './duration.js'
 export { createJwksCache, createStaticKeySet } from './jwks/index.js'
 export type { VerifierEvent, VerifierEventHandler } from './events.js'
 export type { KeyImporter, KeyLookup, KeySource, KeySourceStatus, KeysRemovedListener, ResolvedKey } from './key-source.js'
+export type { JsonWebKeyLike, JsonWebKeySetLike } from './jwk-types.js'
 export type {
   CreateJwksCacheOptions,
   CreateStaticKeySetOptions,
-  Duration,
-  JsonWebKeyLike,
-  JsonWebKeySetLike,
   JwksCache,
   JwksCacheOptions,
   StaticKeySet,

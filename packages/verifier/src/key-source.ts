@@ -1,4 +1,4 @@
-import type { JsonWebKeyLike } from './jwks/types.js'
+import type { JsonWebKeyLike } from './jwk-types.js'
 
 /** The protected header fields a key source may look at. Never `jku`, `x5u`, `jwk` or `x5c`. */
 export interface KeyLookup {

@@ -1,5 +1,7 @@
 import type { VerifierEventHandler } from './events.js'
-import type { Duration, JsonWebKeyLike, JsonWebKeySetLike, JwksCacheOptions } from './jwks/types.js'
+import type { Duration } from './duration.js'
+import type { JsonWebKeyLike, JsonWebKeySetLike } from './jwk-types.js'
+import type { JwksCacheOptions } from './jwks/types.js'
 
 /**
  * A Node.js `KeyObject`, described by what the verifier uses of it, so that these types

@@ -1,5 +1,5 @@
 import { type AlgorithmProfile, algorithmProfile } from '../algorithms.js'
-import type { JsonWebKeyLike } from '../jwks/types.js'
+import type { JsonWebKeyLike } from '../jwk-types.js'
 import { decodeBase64Url } from '../parse/base64url.js'
 import { rsaKeyFlaw } from '../rsa-key.js'
 

@@ -10,7 +10,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto'
 import { algorithmProfile } from '../algorithms.js'
-import type { JsonWebKeyLike } from '../jwks/types.js'
+import type { JsonWebKeyLike } from '../jwk-types.js'
 import type { KeyInput } from '../options.js'
 import {
   assertKeyFits,

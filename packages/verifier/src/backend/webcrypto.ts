@@ -1,6 +1,6 @@
 import { importSPKI, importX509 } from 'jose/key/import'
 import { type AlgorithmProfile, algorithmProfile } from '../algorithms.js'
-import type { JsonWebKeyLike } from '../jwks/types.js'
+import type { JsonWebKeyLike } from '../jwk-types.js'
 import type { KeyInput } from '../options.js'
 import { decodeBase64Url, encodeBase64Url } from '../parse/base64url.js'
 import {

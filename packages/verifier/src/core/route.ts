@@ -1,14 +1,15 @@
 import type { CryptoBackend } from '../backend/types.js'
-import { parseDuration } from '../duration.js'
 import type { VerifierEventHandler } from '../events.js'
+import { checkFetchUrl } from '../fetch-url.js'
+import { type CacheTuning, CACHE_TUNING_OPTIONS, resolveCacheTuning } from '../jwks/cache-options.js'
 import { createJwksCache, createStaticKeySet } from '../jwks/index.js'
-import type { JsonWebKeySetLike, JwksCacheOptions } from '../jwks/types.js'
+import type { JsonWebKeySetLike } from '../jwk-types.js'
+import type { JwksCacheOptions } from '../jwks/types.js'
 import type { KeySource } from '../key-source.js'
 import type { KeyInput } from '../options.js'
 import { createDiscoveryKeySource } from '../sources/discovery.js'
 import { createLocalKeySource } from '../sources/local-keys.js'
 import { createSecretKeySource } from '../sources/secret.js'
-import { checkFetchUrl } from '../sources/url.js'
 import { resolveAlgorithms } from './algorithms-option.js'
 import type { ClaimsPolicy } from './claims.js'
 import { assertKnownOptions, durationSeconds, isPlainObject, optionalBoolean, stringList } from './option-checks.js'
@@ -40,20 +41,7 @@ export interface RouteContext {
 /** The options that choose a key source; exactly one per issuer. */
 export const KEY_SOURCE_OPTIONS: readonly string[] = ['jwksUri', 'discovery', 'jwks', 'keys', 'secret']
 
-const CACHE_OPTIONS: ReadonlySet<string> = new Set([
-  'maxAge',
-  'cooldown',
-  'staleIfError',
-  'timeout',
-  'maxKeys',
-  'negativeTtl',
-  'maxResponseBytes',
-])
-const CACHE_DURATIONS = ['maxAge', 'cooldown', 'staleIfError', 'timeout', 'negativeTtl'] as const
 const DEFAULT_CLOCK_TOLERANCE_SEC = 5
-const DEFAULT_TIMEOUT_MS = 5_000
-const DEFAULT_COOLDOWN_MS = 30_000
-const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
 
 /**
  * Checks one issuer's options (`label` prefixes option names in messages, e.g.
@@ -111,7 +99,13 @@ interface SourceContext extends RouteContext {
   secret: Uint8Array | undefined
   issuers: string[]
   allowHttp: boolean
-  cache: JwksCacheOptions
+  cache: CacheOptions
+}
+
+/** The `cache` option as given, and as resolved by the cache's own rules. */
+interface CacheOptions {
+  given: JwksCacheOptions
+  tuning: CacheTuning
 }
 
 interface BuiltSource {
@@ -128,7 +122,7 @@ function buildSource(kind: string, spec: Record<string, unknown>, context: Sourc
     case 'jwksUri': {
       const url = checkFetchUrl(spec['jwksUri'], `${label}jwksUri`, context.allowHttp)
       const cache = createJwksCache({
-        ...context.cache,
+        ...context.cache.given,
         url,
         algorithms,
         importKey: backend.importJwk,
@@ -169,17 +163,17 @@ function discoverySource(value: unknown, context: SourceContext): BuiltSource {
   } else {
     throw new TypeError(`${label}discovery must be true or the discovery document's URL`)
   }
-  const cache = context.cache
+  const { given, tuning } = context.cache
   const source = createDiscoveryKeySource({
     url,
     issuers: context.issuers,
-    timeoutMs: cache.timeout === undefined ? DEFAULT_TIMEOUT_MS : parseDuration(cache.timeout),
-    maxBytes: cache.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-    retryAfterMs: cache.cooldown === undefined ? DEFAULT_COOLDOWN_MS : parseDuration(cache.cooldown),
+    timeoutMs: tuning.timeoutMs,
+    maxBytes: tuning.maxResponseBytes,
+    retryAfterMs: tuning.cooldownMs,
     onEvent: context.onEvent,
     createCache: (jwksUri) =>
       createJwksCache({
-        ...cache,
+        ...given,
         url: checkFetchUrl(jwksUri, 'the discovered jwks_uri', context.allowHttp),
         algorithms: context.algorithms,
         importKey: context.backend.importJwk,
@@ -203,19 +197,14 @@ function claimNames(value: unknown, what: string): string[] {
   return value as string[]
 }
 
-/** The cache options, checked now even when the cache is built later (discovery). */
-function cacheOptions(value: unknown, what: string): JwksCacheOptions {
-  if (value === undefined) return {}
-  if (!isPlainObject(value)) throw new TypeError(`${what} must be an object`)
-  assertKnownOptions(value, CACHE_OPTIONS, `${what}.`)
-  for (const name of CACHE_DURATIONS) {
-    if (value[name] !== undefined) parseDuration(value[name] as number | string, `${what}.${name}`)
-  }
-  for (const name of ['maxKeys', 'maxResponseBytes']) {
-    const count = value[name]
-    if (count !== undefined && !(typeof count === 'number' && Number.isSafeInteger(count) && count > 0)) {
-      throw new TypeError(`${what}.${name} must be a positive integer`)
-    }
-  }
-  return value as JwksCacheOptions
+/**
+ * The cache options, resolved now by the cache's own rules, for every key source: bad ones
+ * are a TypeError at construction even when the cache is built later (discovery), or never
+ * (a key source without a cache).
+ */
+function cacheOptions(value: unknown, what: string): CacheOptions {
+  if (value !== undefined && !isPlainObject(value)) throw new TypeError(`${what} must be an object`)
+  const given = (value ?? {}) as JwksCacheOptions
+  assertKnownOptions(given, CACHE_TUNING_OPTIONS, `${what}.`)
+  return { given, tuning: resolveCacheTuning(given, what) }
 }

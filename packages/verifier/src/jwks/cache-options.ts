@@ -1,20 +1,32 @@
 import { parseDuration } from '../duration.js'
-import type { KeyImporter } from '../key-source.js'
 import type { VerifierEventHandler } from '../events.js'
+import { checkFetchUrl } from '../fetch-url.js'
+import type { KeyImporter } from '../key-source.js'
 import { importJwkWithJose } from './import-keys.js'
 import { checkAllowList } from './select-keys.js'
-import { checkJwksUrl } from './source-url.js'
-import type { CreateJwksCacheOptions } from './types.js'
+import type { CreateJwksCacheOptions, JwksCacheOptions } from './types.js'
 
-/** {@link CreateJwksCacheOptions} checked, with defaults applied and durations in milliseconds. */
-export interface ResolvedCacheOptions {
-  url: URL
-  algorithms: readonly string[]
-  allowed: ReadonlySet<string>
-  importKey: KeyImporter
-  onEvent: VerifierEventHandler | undefined
-  fetch: typeof fetch
-  headers: Record<string, string> | undefined
+/**
+ * The home of the JWKS cache's defaults and bounds. Every path to a cache goes through
+ * {@link resolveCacheTuning}: `createJwksCache`, and `createVerifier` with `jwksUri` or
+ * `discovery` (whose cache is built later, on first use, so its options are resolved at
+ * construction too, and the discovery request takes its timeout, size limit and retry
+ * pause from them).
+ */
+
+/** The members of {@link JwksCacheOptions}: anything else under `cache` is a typo. */
+export const CACHE_TUNING_OPTIONS: ReadonlySet<string> = new Set([
+  'maxAge',
+  'cooldown',
+  'staleIfError',
+  'timeout',
+  'maxKeys',
+  'negativeTtl',
+  'maxResponseBytes',
+])
+
+/** {@link JwksCacheOptions} checked, with defaults applied and durations in milliseconds. */
+export interface CacheTuning {
   maxAgeMs: number
   cooldownMs: number
   staleIfErrorMs: number
@@ -22,6 +34,17 @@ export interface ResolvedCacheOptions {
   negativeTtlMs: number
   maxKeys: number
   maxResponseBytes: number
+}
+
+/** {@link CreateJwksCacheOptions} checked, with defaults applied and durations in milliseconds. */
+export interface ResolvedCacheOptions extends CacheTuning {
+  url: URL
+  algorithms: readonly string[]
+  allowed: ReadonlySet<string>
+  importKey: KeyImporter
+  onEvent: VerifierEventHandler | undefined
+  fetch: typeof fetch
+  headers: Record<string, string> | undefined
 }
 
 const DEFAULT_MAX_AGE = '10m'
@@ -36,15 +59,33 @@ const DEFAULT_MAX_KEYS = 1000
 const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
 
 /**
- * Checks the options once, at construction.
+ * Checks the tuning options once, at construction. `label` names them in messages, e.g.
+ * `cache` or `issuers[1].cache`.
+ *
+ * @throws TypeError naming the option at fault.
+ */
+export function resolveCacheTuning(options: JwksCacheOptions, label = 'cache'): CacheTuning {
+  const cooldownMs = parseDuration(options.cooldown ?? DEFAULT_COOLDOWN, `${label}.cooldown`)
+  return {
+    maxAgeMs: positive(parseDuration(options.maxAge ?? DEFAULT_MAX_AGE, `${label}.maxAge`), `${label}.maxAge`),
+    cooldownMs,
+    staleIfErrorMs: parseDuration(options.staleIfError ?? DEFAULT_STALE_IF_ERROR, `${label}.staleIfError`),
+    timeoutMs: positive(parseDuration(options.timeout ?? DEFAULT_TIMEOUT, `${label}.timeout`), `${label}.timeout`),
+    negativeTtlMs: parseDuration(options.negativeTtl ?? cooldownMs, `${label}.negativeTtl`),
+    maxKeys: positiveInteger(options.maxKeys ?? DEFAULT_MAX_KEYS, `${label}.maxKeys`),
+    maxResponseBytes: positiveInteger(options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, `${label}.maxResponseBytes`),
+  }
+}
+
+/**
+ * Checks the options of `createJwksCache` once, at construction.
  *
  * @throws TypeError naming the option at fault.
  */
 export function resolveCacheOptions(options: CreateJwksCacheOptions): ResolvedCacheOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('JWKS cache options must be an object')
-  const url = checkJwksUrl(options.url, options.allowHttp === true)
+  const url = checkFetchUrl(options.url, 'url', options.allowHttp === true)
   const allowed = checkAllowList(options.algorithms)
-  const cooldownMs = parseDuration(options.cooldown ?? DEFAULT_COOLDOWN, 'cache.cooldown')
   return {
     url,
     algorithms: [...allowed],
@@ -53,13 +94,7 @@ export function resolveCacheOptions(options: CreateJwksCacheOptions): ResolvedCa
     onEvent: optionalFunction(options.onEvent, 'onEvent'),
     fetch: optionalFunction(options.fetch, 'fetch') ?? globalFetch(),
     headers: checkHeaders(options.headers),
-    maxAgeMs: positive(parseDuration(options.maxAge ?? DEFAULT_MAX_AGE, 'cache.maxAge'), 'cache.maxAge'),
-    cooldownMs,
-    staleIfErrorMs: parseDuration(options.staleIfError ?? DEFAULT_STALE_IF_ERROR, 'cache.staleIfError'),
-    timeoutMs: positive(parseDuration(options.timeout ?? DEFAULT_TIMEOUT, 'cache.timeout'), 'cache.timeout'),
-    negativeTtlMs: parseDuration(options.negativeTtl ?? cooldownMs, 'cache.negativeTtl'),
-    maxKeys: positiveInteger(options.maxKeys ?? DEFAULT_MAX_KEYS, 'cache.maxKeys'),
-    maxResponseBytes: positiveInteger(options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, 'cache.maxResponseBytes'),
+    ...resolveCacheTuning(options),
   }
 }
 

@@ -1,6 +1,8 @@
 import { LRUCache } from 'lru-cache'
+import { type Clock, systemClock, type Timer } from '../clock.js'
 import type { VerifierEvent } from '../events.js'
 import type { KeyLookup, KeySourceStatus, KeysRemovedListener, ResolvedKey } from '../key-source.js'
+import { backoffDelay, MAX_BACKOFF_MS, MIN_BACKOFF_MS } from './backoff.js'
 import { resolveCacheOptions } from './cache-options.js'
 import { fetchJwks, JwksFetchError } from './fetch-jwks.js'
 import { freshnessLifetime } from './freshness.js'
@@ -8,17 +10,12 @@ import { importSelectedKeys } from './import-keys.js'
 import { KeyIndex, type KeySetChange } from './key-index.js'
 import { algNotAllowed, keysUnavailable, kidUnknown } from './lookup-errors.js'
 import { JwksDocumentError, selectKeys } from './select-keys.js'
-import { backoffDelay, startTimer, type Timer } from './timer.js'
 import type { CreateJwksCacheOptions, JwksCache } from './types.js'
 
 /** Keys are refreshed this share of their lifetime before they expire... */
 const REFRESH_LEAD_SHARE = 0.2
 /** ...but never more than this early, in milliseconds. */
 const MAX_REFRESH_LEAD_MS = 60_000
-/** Retries of a failing endpoint start one cooldown apart, never closer than this (ms)... */
-const MIN_BACKOFF_MS = 100
-/** ...and double up to this pause (ms), or the cooldown when that is longer. */
-const MAX_BACKOFF_MS = 5 * 60_000
 /** Bounds of the negative cache: entries, and characters of kids held. */
 const UNKNOWN_KIDS_MAX = 10_000
 const UNKNOWN_KIDS_MAX_CHARS = 1024 * 1024
@@ -74,14 +71,23 @@ interface FetchOutcome {
  * ```
  */
 export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
+  return buildJwksCache(options, systemClock)
+}
+
+/**
+ * {@link createJwksCache} on a given clock: every time it reads and every timer it starts
+ * (refresh ahead of expiry, the refetch at a window's opening, backoff, request timeouts)
+ * go through `clock`. Internal to the package, so that tests own the time.
+ */
+export function buildJwksCache(options: CreateJwksCacheOptions, clock: Clock): JwksCache {
   const config = resolveCacheOptions(options)
   const source = config.url.href
   const index = new KeyIndex(config.maxKeys)
-  const unknownKids = new LRUCache<string, true>({
+  /** Kids a refetch proved unknown, each with the time it is forgotten (by `clock`, so no TTL of the LRU's own). */
+  const unknownKids = new LRUCache<string, number>({
     max: UNKNOWN_KIDS_MAX,
     maxSize: UNKNOWN_KIDS_MAX_CHARS,
     sizeCalculation: (_, kid) => kid.length + 1,
-    ttl: config.negativeTtlMs,
   })
   const removalListeners = new Set<KeysRemovedListener>()
   const closer = new AbortController()
@@ -130,22 +136,22 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
   function schedule(at: number): void {
     if (closed || (timer !== undefined && timer.dueAt <= at)) return
     timer?.cancel()
-    timer = startTimer(() => {
+    timer = clock.startTimer(() => {
       timer = undefined
       if (!closed && inFlight === undefined) void startFetch()
-    }, at - Date.now())
+    }, at - clock.now())
   }
 
   function startFetch(): Promise<FetchOutcome> {
     timer?.cancel()
     timer = undefined
-    const startedAt = Date.now()
+    const startedAt = clock.now()
     windowOpensAt = startedAt + config.cooldownMs
     const run = runFetch(startedAt).then((outcome) => {
       inFlight = undefined
       staleReported = false
       if (!closed) {
-        dropIfUnusable(Date.now())
+        dropIfUnusable(clock.now())
         if (outcome.ok) schedule(refreshAt)
         else if (hasSet) schedule(retryAt)
       }
@@ -164,11 +170,12 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
         etag: hasSet ? etag : undefined,
         headers: config.headers,
         signal: closer.signal,
+        clock,
       })
       const lifetime = freshnessLifetime(result.headers, freshness)
       if (!('document' in result)) {
         markFresh(lifetime)
-        emit({ type: 'jwks_fetch', source, status: 304, keys: index.size, durationMs: Date.now() - startedAt })
+        emit({ type: 'jwks_fetch', source, status: 304, keys: index.size, durationMs: clock.now() - startedAt })
         return { ok: true }
       }
       const selection = selectKeys(result.document, config.algorithms, config.maxKeys)
@@ -180,7 +187,7 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
       etag = result.etag
       markFresh(lifetime)
       for (const kid of change.added) unknownKids.delete(kid)
-      emit({ type: 'jwks_fetch', source, status: result.status, keys: index.size, durationMs: Date.now() - startedAt })
+      emit({ type: 'jwks_fetch', source, status: result.status, keys: index.size, durationMs: clock.now() - startedAt })
       if (change.added.length > 0 || change.removed.length > 0) {
         emit({ type: 'keys_changed', source, added: change.added, removed: change.removed })
       }
@@ -194,14 +201,14 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
       if (closed) return { ok: false, error }
       failures++
       lastError = error
-      retryAt = Date.now() + backoffDelay(failures, backoffBaseMs, backoffCapMs)
-      emit({ type: 'jwks_fetch_error', source, error, durationMs: Date.now() - startedAt })
+      retryAt = clock.now() + backoffDelay(failures, backoffBaseMs, backoffCapMs)
+      emit({ type: 'jwks_fetch_error', source, error, durationMs: clock.now() - startedAt })
       return { ok: false, error }
     }
   }
 
   function markFresh(lifetimeMs: number): void {
-    const now = Date.now()
+    const now = clock.now()
     fetchedAt = now
     freshUntil = now + lifetimeMs
     usableUntil = freshUntil + config.staleIfErrorMs
@@ -228,13 +235,21 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
     if (!closed && inFlight === undefined && now >= retryAt) void startFetch()
   }
 
+  function isKnownUnknown(kid: string, now: number): boolean {
+    const forgetAt = unknownKids.get(kid)
+    if (forgetAt === undefined) return false
+    if (now < forgetAt) return true
+    unknownKids.delete(kid)
+    return false
+  }
+
   function eventKid(kid: string | undefined): string | undefined {
     return kid !== undefined && kid.length > EVENT_KID_MAX_LENGTH ? kid.slice(0, EVENT_KID_MAX_LENGTH) : kid
   }
 
   /** After a fetch: the key, or why there is none. `own` is true when this lookup's own fetch succeeded. */
   function afterFetch(lookup: KeyLookup, own: boolean): ResolvedKey {
-    const now = Date.now()
+    const now = clock.now()
     dropIfUnusable(now)
     if (!hasSet) throw keysUnavailable(lastError ?? 'no key set could be fetched')
     const key = index.find(lookup)
@@ -246,7 +261,7 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
       // Only a fetch that started after this kid was seen proves it unknown. A lookup that
       // joined an earlier fetch gets a refetch at the window's opening instead.
       if (own) {
-        if (config.negativeTtlMs > 0) unknownKids.set(lookup.kid, true)
+        if (config.negativeTtlMs > 0) unknownKids.set(lookup.kid, now + config.negativeTtlMs)
       } else {
         schedule(Math.max(windowOpensAt, retryAt))
       }
@@ -269,7 +284,7 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
   /** The kid is not held: refetch if the window is open, otherwise fail at once. */
   function miss(lookup: KeyLookup, now: number): Promise<ResolvedKey> {
     emit({ type: 'kid_miss', source, kid: eventKid(lookup.kid) })
-    if (lookup.kid !== undefined && unknownKids.has(lookup.kid)) throw kidUnknown()
+    if (lookup.kid !== undefined && isKnownUnknown(lookup.kid, now)) throw kidUnknown()
     if (inFlight !== undefined) return whenFetched(lookup, inFlight, false)
     const opensAt = Math.max(windowOpensAt, retryAt)
     if (closed || now < opensAt) {
@@ -282,7 +297,7 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
 
   function slowLookup(lookup: KeyLookup): ResolvedKey | Promise<ResolvedKey> {
     if (!config.allowed.has(lookup.alg)) throw algNotAllowed('the token\'s alg is not in the allow-list')
-    const now = Date.now()
+    const now = clock.now()
     dropIfUnusable(now)
     if (!hasSet) return load(lookup, now)
     const key = index.find(lookup)
@@ -294,7 +309,7 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
   return {
     getKey(lookup: KeyLookup): ResolvedKey | Promise<ResolvedKey> {
       // The hot path: a held kid while the keys are fresh, without awaiting or allocating.
-      if (lookup.kid !== undefined && Date.now() < freshUntil) {
+      if (lookup.kid !== undefined && clock.now() < freshUntil) {
         const key = index.get(lookup.kid, lookup.alg)
         if (key !== undefined) return key
       }
@@ -302,7 +317,7 @@ export function createJwksCache(options: CreateJwksCacheOptions): JwksCache {
     },
 
     status(): KeySourceStatus {
-      const now = Date.now()
+      const now = clock.now()
       dropIfUnusable(now)
       return {
         loaded: hasSet && index.size > 0,

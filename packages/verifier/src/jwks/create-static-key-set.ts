@@ -3,7 +3,8 @@ import { importJwkWithJose, importSelectedKeys } from './import-keys.js'
 import { KeyIndex } from './key-index.js'
 import { algNotAllowed, kidUnknown } from './lookup-errors.js'
 import { checkAllowList, JwksDocumentError, type KeySelection, selectKeys } from './select-keys.js'
-import type { CreateStaticKeySetOptions, JsonWebKeySetLike, StaticKeySet } from './types.js'
+import type { JsonWebKeySetLike } from '../jwk-types.js'
+import type { CreateStaticKeySetOptions, StaticKeySet } from './types.js'
 
 /**
  * Creates a {@link KeySource} from a JWKS given in code, with the same per-key rules as a

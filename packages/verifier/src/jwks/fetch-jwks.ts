@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js'
 import { discardBody, readBoundedText } from '../read-body.js'
 
 /** One JWKS request's settings. */
@@ -12,6 +13,8 @@ export interface FetchJwksOptions {
   headers?: Record<string, string> | undefined
   /** Aborts the request when the cache closes. */
   signal?: AbortSignal | undefined
+  /** Runs the timeout. */
+  clock: Clock
 }
 
 /** A successful JWKS exchange. */
@@ -30,8 +33,9 @@ export class JwksFetchError extends Error {
  * while streaming, whatever `Content-Length` claims) or a body that is not JSON.
  */
 export async function fetchJwks(url: URL, options: FetchJwksOptions): Promise<FetchJwksResult> {
-  const timeout = AbortSignal.timeout(options.timeoutMs)
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal])
+  const timeout = new AbortController()
+  const timer = options.clock.startTimer(() => timeout.abort(), options.timeoutMs)
+  const signal = options.signal === undefined ? timeout.signal : AbortSignal.any([timeout.signal, options.signal])
   const headers = new Headers(options.headers)
   headers.set('accept', 'application/jwk-set+json, application/json')
   if (options.etag !== undefined) headers.set('if-none-match', options.etag)
@@ -64,9 +68,11 @@ export async function fetchJwks(url: URL, options: FetchJwksOptions): Promise<Fe
     return { status: response.status, headers: response.headers, document, etag: response.headers.get('etag') ?? undefined }
   } catch (err) {
     if (err instanceof JwksFetchError) throw err
-    if (timeout.aborted) throw new JwksFetchError(`JWKS request timed out after ${options.timeoutMs} ms`, { cause: err })
+    if (timeout.signal.aborted) throw new JwksFetchError(`JWKS request timed out after ${options.timeoutMs} ms`, { cause: err })
     if (options.signal?.aborted) throw new JwksFetchError('JWKS request aborted: the cache was closed', { cause: err })
     throw new JwksFetchError(`JWKS request failed: ${describe(err)}`, { cause: err })
+  } finally {
+    timer.cancel()
   }
 }
 

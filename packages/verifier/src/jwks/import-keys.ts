@@ -1,7 +1,7 @@
 import { type JWK, importJWK } from 'jose'
 import type { KeyImporter, ResolvedKey } from '../key-source.js'
 import type { SelectedKey } from './select-keys.js'
-import type { JsonWebKeyLike } from './types.js'
+import type { JsonWebKeyLike } from '../jwk-types.js'
 
 /** A selected key imported for each alg it may be used with. */
 export interface ImportedKey {

@@ -3,9 +3,6 @@ export { createStaticKeySet } from './create-static-key-set.js'
 export type {
   CreateJwksCacheOptions,
   CreateStaticKeySetOptions,
-  Duration,
-  JsonWebKeyLike,
-  JsonWebKeySetLike,
   JwksCache,
   JwksCacheOptions,
   StaticKeySet,

@@ -1,6 +1,6 @@
 import { algorithmProfile, jwkFitsAlgorithm } from '../algorithms.js'
 import { rsaKeyFlaw } from '../rsa-key.js'
-import type { JsonWebKeyLike } from './types.js'
+import type { JsonWebKeyLike } from '../jwk-types.js'
 
 /** A JWK that passed the selection rules, reduced to its public members. */
 export interface SelectedKey {

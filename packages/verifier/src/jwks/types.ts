@@ -1,29 +1,6 @@
-import type { KeyImporter, KeySource } from '../key-source.js'
+import type { Duration } from '../duration.js'
 import type { VerifierEventHandler } from '../events.js'
-
-/** A JWK as found in a JWKS document. Unknown members are kept and ignored. */
-export interface JsonWebKeyLike {
-  kty?: string
-  kid?: string
-  alg?: string
-  use?: string
-  key_ops?: string[]
-  crv?: string
-  x?: string
-  y?: string
-  n?: string
-  e?: string
-  k?: string
-  [member: string]: unknown
-}
-
-/** A JWK Set document. */
-export interface JsonWebKeySetLike {
-  keys: JsonWebKeyLike[]
-}
-
-/** A duration: milliseconds, or a string such as `'30s'`, `'10m'`, `'24h'`, `'1h30m'`. */
-export type Duration = number | string
+import type { KeyImporter, KeySource } from '../key-source.js'
 
 /** Tuning of a remote JWKS cache. Every duration is milliseconds or a string like `'30s'`. */
 export interface JwksCacheOptions {

@@ -4,7 +4,8 @@ import { scheduleVerify } from '../../src/backend/thread-pool.js'
 import { VerifyError } from '../../src/errors.js'
 import { createVerifier } from '../../src/index.node.js'
 import { generateDerKeyPair } from '../helpers/der-key-pair.mjs'
-import { AUDIENCE, ISSUER, mint, newKeyPair } from '../helpers/keys.js'
+import { newKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, ISSUER, mint } from '../helpers/tokens.js'
 
 const { privateKey, publicKey } = generateDerKeyPair('ec', { namedCurve: 'P-256' })
 const key = { key: publicKey, dsaEncoding: 'ieee-p1363' as const }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { VerifierOptions } from '../../src/options.js'
 import { BACKENDS } from '../helpers/backends.js'
-import { AUDIENCE, ISSUER, keyPair } from '../helpers/keys.js'
+import { keyPair } from '../helpers/keys.js'
+import { AUDIENCE, ISSUER } from '../helpers/tokens.js'
 
 describe.each(BACKENDS)('createVerifier options ($name)', ({ createVerifier }) => {
   const jwk = keyPair('ES256').jwk
@@ -50,10 +51,16 @@ describe.each(BACKENDS)('createVerifier options ($name)', ({ createVerifier }) =
     expect(create({ ...opts, jwksUri: 'ftp://id.example.com/jwks' })).toThrow(/https/)
     expect(create({ ...opts, jwksUri: 'https://user:pw@id.example.com/jwks' })).toThrow(/credentials/)
     expect(create({ ...opts, jwksUri: 'not a url' })).toThrow(/absolute URL/)
-    for (const uri of ['https://id.example.com/jwks', 'http://127.0.0.1:1/jwks', 'http://localhost:1/jwks', 'http://[::1]:1/jwks']) {
-      createVerifier({ ...opts, jwksUri: uri }).close()
+    const accepted = (options: Record<string, unknown>): string[] => {
+      const verifier = createVerifier({ ...opts, ...options })
+      const sources = verifier.status().sources.map((status) => status.source)
+      verifier.close()
+      return sources
     }
-    createVerifier({ ...opts, jwksUri: 'http://id.example.com/jwks', allowHttp: true }).close()
+    for (const uri of ['https://id.example.com/jwks', 'http://127.0.0.1:1/jwks', 'http://localhost:1/jwks', 'http://[::1]:1/jwks']) {
+      expect(accepted({ jwksUri: uri })).toEqual([uri])
+    }
+    expect(accepted({ jwksUri: 'http://id.example.com/jwks', allowHttp: true })).toEqual(['http://id.example.com/jwks'])
   })
 
   it('checks discovery options now, although the document is read later', () => {
@@ -63,7 +70,44 @@ describe.each(BACKENDS)('createVerifier options ($name)', ({ createVerifier }) =
     expect(create({ ...opts, discovery: 'yes' })).toThrow(/discovery/)
     expect(create({ ...opts, discovery: true, cache: { cooldown: 'soon' } })).toThrow(/cache\.cooldown/)
     expect(create({ ...opts, discovery: true, cache: { maxKeys: 0 } })).toThrow(/cache\.maxKeys/)
-    createVerifier({ ...opts, discovery: true }).close()
+    const discovering = createVerifier({ ...opts, discovery: true })
+    expect(discovering.status().sources).toEqual([
+      { issuer: ISSUER, source: `${ISSUER}/.well-known/openid-configuration`, loaded: false, fresh: false, keys: 0, lastError: undefined },
+    ])
+    discovering.close()
+  })
+
+  it('holds cache options to the same rules whatever the key source: a TypeError now, not a failure per token', () => {
+    const opts = { issuer: ISSUER, audience: AUDIENCE }
+    const sources = [
+      ['jwksUri', { jwksUri: `${ISSUER}/jwks` }],
+      ['discovery', { discovery: true }],
+      ['a discovery URL', { discovery: `${ISSUER}/.well-known/openid-configuration` }],
+      ['keys', { keys: jwk }],
+    ] as const
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ timeout: 0 }, /^cache\.timeout must be longer than zero$/],
+      [{ maxAge: 0 }, /^cache\.maxAge must be longer than zero$/],
+      [{ cooldown: -1 }, /^cache\.cooldown must be a non-negative number of milliseconds$/],
+      [{ staleIfError: '1 day' }, /^cache\.staleIfError must be milliseconds or a string/],
+      [{ negativeTtl: Number.NaN }, /^cache\.negativeTtl/],
+      [{ maxResponseBytes: 0 }, /^cache\.maxResponseBytes must be a positive integer$/],
+      [{ maxKeys: 2.5 }, /^cache\.maxKeys must be a positive integer$/],
+      [{ maxage: '1m' }, /^unknown option cache\.maxage$/],
+    ]
+    for (const [, source] of sources) {
+      for (const [cache, message] of bad) {
+        expect(create({ ...opts, ...source, cache })).toThrow(TypeError)
+        expect(create({ ...opts, ...source, cache })).toThrow(message)
+      }
+      expect(create({ ...opts, ...source, cache: 'fast' })).toThrow(/^cache must be an object$/)
+    }
+    const entry = { issuer: ISSUER, discovery: true }
+    expect(create({ audience: AUDIENCE, issuers: [entry], cache: { timeout: 0 } })).toThrow(/^issuers\[0\]\.cache\.timeout must be longer than zero$/)
+    expect(create({ audience: AUDIENCE, issuers: [{ ...entry, cache: { timeout: '0s' } }] })).toThrow(/^issuers\[0\]\.cache\.timeout/)
+    const tuned = createVerifier({ ...opts, discovery: true, cache: { timeout: '1s', cooldown: 0, maxResponseBytes: 1024 } })
+    expect(tuned.status()).toMatchObject({ loaded: false, fresh: false, sources: [{ issuer: ISSUER, keys: 0 }] })
+    tuned.close()
   })
 
   it('checks the other options', () => {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VerifyError } from '../../src/errors.js'
 import { BACKENDS } from '../helpers/backends.js'
 import { startServer, type TestServer } from '../helpers/http-server.js'
-import { AUDIENCE, mint, newKeyPair } from '../helpers/keys.js'
+import { newKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, mint } from '../helpers/tokens.js'
 
 async function code(promise: Promise<unknown>): Promise<string> {
   return promise.then(

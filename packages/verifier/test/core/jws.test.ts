@@ -5,7 +5,8 @@ import { createJwsVerifier } from '../../src/core/jws.js'
 import { VerifyError, type VerifyErrorCode } from '../../src/errors.js'
 import { createStaticKeySet } from '../../src/jwks/index.js'
 import { BACKENDS } from '../helpers/backends.js'
-import { AUDIENCE, ISSUER, b64, keyPair, newKeyPair, signRaw } from '../helpers/keys.js'
+import { keyPair, newKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, b64url, ISSUER, signRaw } from '../helpers/tokens.js'
 
 const PATHS = [
   { name: 'webcrypto', backend: webCryptoBackend, createVerifier: BACKENDS[0]!.createVerifier },
@@ -27,10 +28,10 @@ describe.each(PATHS)('createJwsVerifier ($name)', ({ backend, createVerifier }) 
   const other = keyPair('EdDSA')
   const jws = createJwsVerifier({ maxTokenLength: 1024, algorithms: new Set(['ES256']), backend })
   const source = createStaticKeySet({ keys: [pair.jwk] }, { algorithms: ['ES256'], importKey: backend.importJwk })
-  const header = b64(JSON.stringify({ alg: 'ES256', kid: pair.kid }))
+  const header = b64url(JSON.stringify({ alg: 'ES256', kid: pair.kid }))
 
   it('verifies a JWS whatever its payload, and gives back the key that verified it', async () => {
-    for (const payload of ['', b64('not JSON'), b64(Uint8Array.from([0, 255, 1]))]) {
+    for (const payload of ['', b64url('not JSON'), b64url(Uint8Array.from([0, 255, 1]))]) {
       const parsed = jws.parse(signRaw('ES256', pair.privateKey, header, payload))
       expect(parsed.payload).toBe(payload)
       expect((await jws.checkSignature(parsed, source)).kid).toBe(pair.kid)
@@ -38,14 +39,14 @@ describe.each(PATHS)('createJwsVerifier ($name)', ({ backend, createVerifier }) 
   })
 
   it('refuses an alg outside the allow-list before any key is looked up', async () => {
-    const token = signRaw('EdDSA', other.privateKey, b64(JSON.stringify({ alg: 'EdDSA', kid: pair.kid })), b64('{}'))
+    const token = signRaw('EdDSA', other.privateKey, b64url(JSON.stringify({ alg: 'EdDSA', kid: pair.kid })), b64url('{}'))
     expect(await codeOf(() => jws.parse(token))).toBe('ERR_ALG_NOT_ALLOWED')
   })
 
   it('refuses a signature by another key, and an out-of-range ECDSA one', async () => {
-    const forged = signRaw('ES256', newKeyPair('ES256').privateKey, header, b64('{}'))
+    const forged = signRaw('ES256', newKeyPair('ES256').privateKey, header, b64url('{}'))
     expect(await codeOf(() => jws.checkSignature(jws.parse(forged), source))).toBe('ERR_SIGNATURE_INVALID')
-    const zero = `${header}.${b64('{}')}.${b64(new Uint8Array(64))}`
+    const zero = `${header}.${b64url('{}')}.${b64url(new Uint8Array(64))}`
     expect(await codeOf(() => jws.checkSignature(jws.parse(zero), source))).toBe('ERR_SIGNATURE_INVALID')
   })
 

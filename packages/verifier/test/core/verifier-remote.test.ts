@@ -3,7 +3,8 @@ import { VerifyError } from '../../src/errors.js'
 import type { VerifierEvent } from '../../src/events.js'
 import { BACKENDS } from '../helpers/backends.js'
 import { startServer, type TestServer } from '../helpers/http-server.js'
-import { AUDIENCE, ISSUER, mint, newKeyPair } from '../helpers/keys.js'
+import { newKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, ISSUER, mint } from '../helpers/tokens.js'
 
 async function code(promise: Promise<unknown>): Promise<string> {
   return promise.then(
@@ -58,7 +59,7 @@ describe.each(BACKENDS)('verify with jwksUri ($name)', ({ name, createVerifier }
 
     // The issuer retires the old key; a token with the new kid makes the cache refetch.
     server.route(path, { body: { keys: [next.jwk] }, headers: { 'cache-control': 'no-store' } })
-    await verifier.verify(await mint(next))
+    expect((await verifier.verify(await mint(next))).payload).toMatchObject({ sub: 'user-1' })
     expect(events).toContainEqual(expect.objectContaining({ type: 'keys_changed', removed: ['old'] }))
     expect(await code(verifier.verify(token))).toBe('ERR_KID_UNKNOWN')
     verifier.close()
@@ -83,7 +84,7 @@ describe.each(BACKENDS)('verify with jwksUri ($name)', ({ name, createVerifier }
 
     // The key leaves the JWKS; a token with the new kid makes the cache refetch.
     server.route(path, { body: { keys: [next.jwk] }, headers: { 'cache-control': 'no-store' } })
-    await verifier.verify(await mint(next))
+    expect((await verifier.verify(await mint(next))).payload).toMatchObject({ sub: 'user-1' })
     expect(server.hits(path)).toBe(2)
     // Served from the token cache, it would be accepted; checked afresh, the one key left is not its signer.
     expect(await code(verifier.verify(token))).toBe('ERR_SIGNATURE_INVALID')
@@ -103,8 +104,8 @@ describe.each(BACKENDS)('verify with jwksUri ($name)', ({ name, createVerifier }
     })
     const seconds = Math.floor(yearAhead / 1000)
     const token = await mint(pair, { claims: { iat: seconds, exp: seconds + 300 } })
-    await verifier.verify(token)
-    await verifier.verify(await mint(pair, { claims: { iat: seconds, exp: seconds + 301 } }))
+    expect((await verifier.verify(token)).payload).toMatchObject({ sub: 'user-1' })
+    expect((await verifier.verify(await mint(pair, { claims: { iat: seconds, exp: seconds + 301 } }))).payload).toMatchObject({ sub: 'user-1' })
     // A year past a max-age of 60 s by the token clock, yet fresh and fetched once by real time.
     expect(verifier.status()).toMatchObject({ fresh: true })
     expect(server.hits(path)).toBe(1)

@@ -3,7 +3,8 @@ import { VerifyError, type VerifyErrorCode } from '../../src/errors.js'
 import type { VerifierEvent } from '../../src/events.js'
 import type { VerifierOptions } from '../../src/options.js'
 import { BACKENDS } from '../helpers/backends.js'
-import { AUDIENCE, ISSUER, b64, claimsText, keyPair, mint, now, signRaw } from '../helpers/keys.js'
+import { keyPair } from '../helpers/keys.js'
+import { AUDIENCE, b64url, claimsText, ISSUER, mint, nowSeconds, signRaw } from '../helpers/tokens.js'
 
 const ASYMMETRIC = ['ES256', 'ES384', 'ES512', 'EdDSA', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
 const SECRET = 'a shared secret of sixty-four bytes, long enough for every HS alg'
@@ -64,7 +65,7 @@ describe.each(BACKENDS)('verify ($name)', ({ createVerifier }) => {
     const verifier = verifierFor({ keys: pair.jwk })
     const token = await mint(pair)
     const [h, p, s] = token.split('.') as [string, string, string]
-    const otherPayload = b64(claimsText(',"admin":true'))
+    const otherPayload = b64url(claimsText(',"admin":true'))
     await expectCode(verifier.verify(`${h}.${otherPayload}.${s}`), 'ERR_SIGNATURE_INVALID', token)
     const flipped = Buffer.from(s, 'base64url')
     flipped[10]! ^= 1
@@ -75,10 +76,10 @@ describe.each(BACKENDS)('verify ($name)', ({ createVerifier }) => {
     const pair = keyPair('ES256')
     const verifier = verifierFor({ keys: pair.jwk })
     const [h, p] = (await mint(pair)).split('.') as [string, string]
-    await expectCode(verifier.verify(`${h}.${p}.${b64(new Uint8Array(64))}`), 'ERR_SIGNATURE_INVALID')
+    await expectCode(verifier.verify(`${h}.${p}.${b64url(new Uint8Array(64))}`), 'ERR_SIGNATURE_INVALID')
     const { sign } = await import('node:crypto')
     const der = sign('sha256', Buffer.from(`${h}.${p}`), pair.privateKey)
-    await expectCode(verifier.verify(`${h}.${p}.${b64(der)}`), 'ERR_SIGNATURE_INVALID')
+    await expectCode(verifier.verify(`${h}.${p}.${b64url(der)}`), 'ERR_SIGNATURE_INVALID')
   })
 
   it('refuses an alg outside the allow-list, and one that does not fit the key', async () => {
@@ -87,13 +88,13 @@ describe.each(BACKENDS)('verify ($name)', ({ createVerifier }) => {
     const rs = keyPair('RS256')
     await expectCode(verifier.verify(await mint(rs)), 'ERR_ALG_NOT_ALLOWED')
     // An ES384 signature made with the P-256 key: the alg is allowed, the key does not fit it.
-    const token = signRaw('ES384', es256.privateKey, b64(`{"alg":"ES384","kid":"${es256.kid}"}`), b64(claimsText()))
+    const token = signRaw('ES384', es256.privateKey, b64url(`{"alg":"ES384","kid":"${es256.kid}"}`), b64url(claimsText()))
     await expectCode(verifier.verify(token), 'ERR_ALG_NOT_ALLOWED')
   })
 
   it('refuses alg none whatever the token claims', async () => {
     const verifier = verifierFor({ keys: keyPair('ES256').jwk })
-    const token = `${b64('{"alg":"none"}')}.${b64(claimsText())}.${b64('x')}`
+    const token = `${b64url('{"alg":"none"}')}.${b64url(claimsText())}.${b64url('x')}`
     await expectCode(verifier.verify(token), 'ERR_ALG_NOT_ALLOWED')
   })
 
@@ -118,9 +119,9 @@ describe.each(BACKENDS)('verify ($name)', ({ createVerifier }) => {
     await check({ iss: 'https://evil.example' }, 'ERR_CLAIM_INVALID', 'iss')
     await check({ aud: 'other-app' }, 'ERR_CLAIM_INVALID', 'aud')
     await check({ exp: undefined }, 'ERR_CLAIM_MISSING', 'exp')
-    await check({ exp: now() - 60 }, 'ERR_TOKEN_EXPIRED', 'exp')
-    await check({ nbf: now() + 60 }, 'ERR_TOKEN_NOT_YET_VALID', 'nbf')
-    await check({ iat: now() + 60 }, 'ERR_TOKEN_NOT_YET_VALID', 'iat')
+    await check({ exp: nowSeconds() - 60 }, 'ERR_TOKEN_EXPIRED', 'exp')
+    await check({ nbf: nowSeconds() + 60 }, 'ERR_TOKEN_NOT_YET_VALID', 'nbf')
+    await check({ iat: nowSeconds() + 60 }, 'ERR_TOKEN_NOT_YET_VALID', 'iat')
     await check({ jti: undefined }, 'ERR_CLAIM_MISSING', 'jti')
     await verifier.verify(await mint(pair, { claims: { jti: 'j', aud: ['other-app', AUDIENCE] } }))
   })
@@ -129,7 +130,7 @@ describe.each(BACKENDS)('verify ($name)', ({ createVerifier }) => {
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(new Date('2030-01-01T00:00:00Z'))
     const pair = keyPair('ES256')
-    const token = await mint(pair, { claims: { iat: now(), exp: now() + 60 } })
+    const token = await mint(pair, { claims: { iat: nowSeconds(), exp: nowSeconds() + 60 } })
     const strict = verifierFor({ keys: pair.jwk, clockTolerance: 0, maxTokenAge: '30s' })
     const lenient = verifierFor({ keys: pair.jwk, clockTolerance: '10s' })
     await strict.verify(token)
@@ -164,7 +165,7 @@ describe.each(BACKENDS)('verify ($name)', ({ createVerifier }) => {
     const verifier = verifierFor({ keys: pair.jwk, onEvent: (event) => events.push(event) })
     await verifier.verify(await mint(pair))
     await expectCode(verifier.verify('abc'), 'ERR_TOKEN_MALFORMED')
-    await expectCode(verifier.verify(await mint(pair, { claims: { exp: now() - 600 } })), 'ERR_TOKEN_EXPIRED')
+    await expectCode(verifier.verify(await mint(pair, { claims: { exp: nowSeconds() - 600 } })), 'ERR_TOKEN_EXPIRED')
     expect(events).toEqual([
       { type: 'verify_failed', code: 'ERR_TOKEN_MALFORMED' },
       { type: 'verify_failed', code: 'ERR_TOKEN_EXPIRED' },
@@ -241,7 +242,7 @@ describe.each(BACKENDS)('tokenCache ($name)', ({ createVerifier }) => {
     vi.useFakeTimers({ toFake: ['Date'] })
     vi.setSystemTime(new Date('2030-01-01T00:00:00Z'))
     const verifier = verifierFor({ tokenCache: { max: 10 }, clockTolerance: 0 })
-    const token = await mint(pair, { claims: { exp: now() + 60 } })
+    const token = await mint(pair, { claims: { exp: nowSeconds() + 60 } })
     const first = await verifier.verify(token)
     vi.setSystemTime(Date.now() + 59_000)
     expect(await verifier.verify(token)).toBe(first)

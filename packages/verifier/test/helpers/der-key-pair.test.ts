@@ -5,8 +5,8 @@
  */
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { createTestKey } from '../jwks/test-keys.js'
-import { generateKeyPair } from '../security/helpers/jwt.js'
+import { createTestKey } from './keys.js'
+import { generateKeyPair } from './keys.js'
 import { generateDerKeyPair } from './der-key-pair.mjs'
 import { newKeyPair } from './keys.js'
 

@@ -1,105 +1,129 @@
 /**
- * Test keys and tokens: key pairs from node:crypto (through DER, see der-key-pair.mjs), tokens minted with jose's SignJWT, and
- * raw segments signed with node:crypto when a test needs exact bytes.
+ * The one place tests make keys: every key pair comes from node:crypto through DER (see
+ * der-key-pair.mjs: on Node 20 a JWK export of a key straight out of generateKeyPair can
+ * deadlock), with the public JWK a JWKS would publish for it.
  */
-import { type KeyObject, constants, createHmac, randomUUID, sign } from 'node:crypto'
-import { SignJWT } from 'jose'
-import type { JsonWebKeyLike } from '../../src/jwks/types.js'
+import { type KeyObject, randomUUID } from 'node:crypto'
+import { CompactSign, compactVerify, type JWK } from 'jose'
+import type { JsonWebKeyLike } from '../../src/jwk-types.js'
 import { generateDerKeyPair } from './der-key-pair.mjs'
 
-export const ISSUER = 'https://id.example.com'
-export const AUDIENCE = 'shop'
+/** The asymmetric algs the fixture holds a key for. */
+export type FixtureAlg = 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'RS256' | 'PS256'
 
-/** A key pair for one alg, with its public JWK (kid set, no alg). */
-export interface KeyPair {
+/** A key pair and the public JWK a JWKS would publish for it. */
+export interface TestKeyPair {
   alg: string
   kid: string
   privateKey: KeyObject
   publicKey: KeyObject
+  /** The public JWK with `kid`, and `alg` and `use: "sig"` unless left out. */
   jwk: JsonWebKeyLike
 }
 
-const CURVES: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }
-const cache = new Map<string, KeyPair>()
+/** Options of {@link generateKeyPair}. */
+export interface GenerateKeyPairOptions {
+  /** Default: `${alg}-${random}`. */
+  kid?: string
+  /** RSA modulus bits. Default 2048. */
+  modulusLength?: number
+  /** EC curve (node name) overriding the alg's own. */
+  namedCurve?: string
+  /** Put `alg` in the JWK. Default true. */
+  withAlg?: boolean
+  /** Put `use: "sig"` in the JWK. Default true. */
+  withUse?: boolean
+}
 
-/** A fresh key pair for `alg`; `modulusLength` for RSA (default 2048). */
-export function newKeyPair(alg: string, options: { kid?: string; modulusLength?: number } = {}): KeyPair {
+const NODE_CURVE: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }
+
+/** Generates a key pair for `alg` (ES*, EdDSA, RS*, PS*), through DER (see der-key-pair.mjs). */
+export function generateKeyPair(alg: string, options: GenerateKeyPairOptions = {}): TestKeyPair {
+  const kid = options.kid ?? `${alg}-${randomUUID()}`
   let pair: { privateKey: KeyObject; publicKey: KeyObject }
-  if (alg.startsWith('ES')) pair = generateDerKeyPair('ec', { namedCurve: CURVES[alg]! })
-  else if (alg === 'EdDSA' || alg === 'Ed25519') pair = generateDerKeyPair('ed25519')
-  else pair = generateDerKeyPair('rsa', { modulusLength: options.modulusLength ?? 2048 })
-  const kid = options.kid ?? `${alg}-${randomUUID().slice(0, 8)}`
-  const jwk = { ...(pair.publicKey.export({ format: 'jwk' }) as JsonWebKeyLike), kid }
+  if (alg.startsWith('ES')) {
+    pair = generateDerKeyPair('ec', { namedCurve: options.namedCurve ?? NODE_CURVE[alg]! })
+  } else if (alg === 'EdDSA' || alg === 'Ed25519') {
+    pair = generateDerKeyPair('ed25519')
+  } else if (alg.startsWith('RS') || alg.startsWith('PS')) {
+    pair = generateDerKeyPair('rsa', { modulusLength: options.modulusLength ?? 2048 })
+  } else {
+    throw new TypeError(`no key type for ${alg}`)
+  }
+  const jwk: JsonWebKeyLike = { ...(pair.publicKey.export({ format: 'jwk' }) as JsonWebKeyLike), kid }
+  if (options.withUse !== false) jwk.use = 'sig'
+  if (options.withAlg !== false) jwk.alg = alg
   return { alg, kid, ...pair, jwk }
 }
 
-/** A key pair per alg, shared within a test file (RSA generation is slow). */
+/** True for a {@link TestKeyPair}. */
+export function isKeyPair(key: unknown): key is TestKeyPair {
+  return typeof key === 'object' && key !== null && 'privateKey' in key && 'jwk' in key
+}
+
+/** A key pair as a bare public JWK lists it: `kid` only, no `alg` or `use`. */
+export type KeyPair = TestKeyPair
+
+/** A fresh key pair for `alg` whose JWK carries no `alg` or `use`; `modulusLength` for RSA (default 2048). */
+export function newKeyPair(alg: string, options: { kid?: string; modulusLength?: number } = {}): KeyPair {
+  return generateKeyPair(alg, {
+    kid: options.kid ?? `${alg}-${randomUUID().slice(0, 8)}`,
+    modulusLength: options.modulusLength,
+    withAlg: false,
+    withUse: false,
+  })
+}
+
+const shared = new Map<string, KeyPair>()
+
+/** A key pair per alg (as {@link newKeyPair}, kid `${alg}-key`), shared within a test file: RSA generation is slow. */
 export function keyPair(alg: string): KeyPair {
-  let pair = cache.get(alg)
+  let pair = shared.get(alg)
   if (pair === undefined) {
     pair = newKeyPair(alg, { kid: `${alg}-key` })
-    cache.set(alg, pair)
+    shared.set(alg, pair)
   }
   return pair
 }
 
-/** Seconds since the epoch by `Date` (fake timers apply). */
-export function now(): number {
-  return Math.floor(Date.now() / 1000)
+/** A real signing key pair, its public JWK as a JWKS would list it, and a way to sign with it. */
+export interface TestKey {
+  kid: string
+  alg: string
+  /** The public JWK, with `kid`, `alg` and `use: "sig"`. */
+  jwk: JWK
+  /** Signs a token with the private key, naming this key's kid (or none with `kid: null`). */
+  sign(header?: { kid?: string | null }): Promise<string>
 }
 
-/** Options of {@link mint}. */
-export interface MintOptions {
-  /** Header members over `{ alg, kid }`; undefined removes one. */
-  header?: Record<string, unknown>
-  /** Claims over a valid set (iss, aud, sub, iat, exp in 5 min); undefined removes one. */
-  claims?: Record<string, unknown>
-  /** The HMAC secret, for HS algs. */
-  secret?: Uint8Array | string
-}
-
-/** Mints a token with jose's SignJWT, signed by `pair` (or the secret for HS algs). */
-export async function mint(pair: KeyPair | undefined, options: MintOptions = {}): Promise<string> {
-  const claims: Record<string, unknown> = { iss: ISSUER, aud: AUDIENCE, sub: 'user-1', iat: now(), exp: now() + 300 }
-  for (const [name, value] of Object.entries(options.claims ?? {})) {
-    if (value === undefined) delete claims[name]
-    else claims[name] = value
+/** Creates a key pair for `alg` (RSA for an alg without a key type of its own), named `kid` (random by default). */
+export async function createTestKey(alg = 'ES256', kid: string = randomKid()): Promise<TestKey> {
+  const pair = generateKeyPair(/^(ES|RS|PS)\d{3}$|^EdDSA$|^Ed25519$/.test(alg) ? alg : 'RS256', { kid })
+  const jwk = { ...pair.jwk, alg } as JWK
+  return {
+    kid,
+    alg,
+    jwk,
+    async sign(header = {}) {
+      const named = header.kid === null ? {} : { kid: header.kid ?? kid }
+      return new CompactSign(new TextEncoder().encode('{"sub":"test"}'))
+        .setProtectedHeader({ alg, ...named })
+        .sign(pair.privateKey)
+    },
   }
-  const header: Record<string, unknown> = pair === undefined ? {} : { alg: pair.alg, kid: pair.kid }
-  for (const [name, value] of Object.entries(options.header ?? {})) {
-    if (value === undefined) delete header[name]
-    else header[name] = value
+}
+
+/** True when `key` (as a key source resolved it) verifies `token`. */
+export async function verifies(key: unknown, token: string): Promise<boolean> {
+  try {
+    await compactVerify(token, key as CryptoKey)
+    return true
+  } catch {
+    return false
   }
-  const key =
-    options.secret === undefined ? pair!.privateKey : typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret
-  return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key)
 }
 
-const HASHES: Record<string, string> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' }
-
-/** Signs exact segments with node:crypto: for tokens whose bytes a test controls. */
-export function signRaw(alg: string, key: KeyObject | Uint8Array, headerPart: string, payloadPart: string): string {
-  const input = `${headerPart}.${payloadPart}`
-  const hash = HASHES[alg.slice(2)] ?? null
-  let signature: Buffer
-  if (alg.startsWith('HS')) signature = createHmac(hash!, key as Uint8Array).update(input).digest()
-  else if (alg.startsWith('ES')) signature = sign(hash, Buffer.from(input), { key: key as KeyObject, dsaEncoding: 'ieee-p1363' })
-  else if (alg.startsWith('PS')) {
-    signature = sign(hash, Buffer.from(input), {
-      key: key as KeyObject,
-      padding: constants.RSA_PKCS1_PSS_PADDING,
-      saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
-    })
-  } else signature = sign(alg.startsWith('RS') ? hash : null, Buffer.from(input), key as KeyObject)
-  return `${input}.${signature.toString('base64url')}`
-}
-
-/** base64url of text or bytes. */
-export function b64(input: string | Uint8Array): string {
-  return Buffer.from(input).toString('base64url')
-}
-
-/** Valid claims as JSON text, for raw tokens. */
-export function claimsText(extra = ''): string {
-  return `{"iss":"${ISSUER}","aud":"${AUDIENCE}","sub":"user-1","iat":${now()},"exp":${now() + 300}${extra}}`
+/** A kid nobody has published. */
+export function randomKid(): string {
+  return randomUUID()
 }

@@ -6,10 +6,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { isVerifyError } from '../../src/errors.js'
 import { createJwksCache, createStaticKeySet } from '../../src/jwks/index.js'
-import type { JsonWebKeyLike, JwksCache } from '../../src/jwks/types.js'
+import type { JsonWebKeyLike } from '../../src/jwk-types.js'
+import type { JwksCache } from '../../src/jwks/types.js'
 import type { KeySource } from '../../src/key-source.js'
-import { type JwksServer, startJwksServer } from './jwks-server.js'
-import { createTestKey, settle, type TestKey, verifies } from './test-keys.js'
+import { type JwksServer, startJwksServer } from '../helpers/jwks-server.js'
+import { createTestKey, type TestKey, verifies } from '../helpers/keys.js'
+import { settle } from '../helpers/settle.js'
 
 let server: JwksServer | undefined
 let cache: JwksCache | undefined

@@ -3,25 +3,20 @@ import { isVerifyError } from '../../src/errors.js'
 import type { VerifierEvent } from '../../src/events.js'
 import { createJwksCache } from '../../src/jwks/index.js'
 import type { JwksCache } from '../../src/jwks/types.js'
-import { type Behaviour, type JwksServer, startJwksServer } from './jwks-server.js'
-import { createTestKey, settle, sleep, type TestKey, until, verifies } from './test-keys.js'
+import { type CacheHarness, createCacheHarness } from '../helpers/cache-harness.js'
+import { type Behaviour, type JwksServer, startJwksServer } from '../helpers/jwks-server.js'
+import { createTestKey, type TestKey, verifies } from '../helpers/keys.js'
+import { settle } from '../helpers/settle.js'
 
 const MIB = 1024 * 1024
 
 let server: JwksServer
 let key: TestKey
-let keys: JwksCache | undefined
+let harness: CacheHarness
 let events: VerifierEvent[]
 
 function cache(options: Partial<Parameters<typeof createJwksCache>[0]> = {}): JwksCache {
-  keys = createJwksCache({
-    url: server.url,
-    algorithms: ['ES256'],
-    cooldown: 200,
-    onEvent: (event) => events.push(event),
-    ...options,
-  })
-  return keys
+  return harness.open({ url: server.url, algorithms: ['ES256'], cooldown: 200, ...options })
 }
 
 /** A JWKS document of exactly `bytes` bytes, padded with an ignored member. */
@@ -39,12 +34,12 @@ async function expectHeldKeyWorks(held: JwksCache): Promise<void> {
 beforeEach(async () => {
   key = await createTestKey('ES256')
   server = await startJwksServer({ keys: [key.jwk] })
-  events = []
+  harness = createCacheHarness()
+  events = harness.events
 })
 
 afterEach(async () => {
-  keys?.close()
-  keys = undefined
+  harness.close()
   await server.close()
 })
 
@@ -55,19 +50,18 @@ describe('createJwksCache: endpoint failures', () => {
     await held.refresh()
     server.behaviour = { kind: 'status', status: 500 }
 
-    const started = Date.now()
     let lookups = 0
-    while (Date.now() - started < 3500) {
+    for (let elapsed = 0; elapsed < 4300; elapsed += 10) {
       await expectHeldKeyWorks(held)
       lookups++
-      await sleep(10)
+      await harness.advance(10)
     }
     const failedRequests = server.requests.length - 1
-    // Refresh at 0.8 s, then retries 0.2, 0.4, 0.8, 1.6 s apart (less jitter). A retry per
-    // 200 ms window would make about 13 requests, a retry per lookup hundreds.
-    expect(failedRequests).toBeGreaterThanOrEqual(2)
-    expect(failedRequests).toBeLessThanOrEqual(6)
-    expect(lookups).toBeGreaterThan(50)
+    // Refresh at 0.8 s, then retries 0.2, 0.4, 0.8, 1.6 s apart, less up to a fifth of
+    // jitter: the fifth failure falls between 3.2 and 3.8 s, the sixth after 5.7 s. A retry
+    // per 200 ms window would make about 17 requests, a retry per lookup hundreds.
+    expect(failedRequests).toBe(5)
+    expect(lookups).toBe(430)
     expect(events.filter((event) => event.type === 'jwks_fetch_error')).toHaveLength(failedRequests)
     expect(events.some((event) => event.type === 'stale_served')).toBe(true)
     expect(held.status()).toMatchObject({ loaded: true, fresh: false, keys: 1, lastError: 'JWKS endpoint answered HTTP 500' })
@@ -84,7 +78,12 @@ describe('createJwksCache: endpoint failures', () => {
     held.onKeysRemoved?.((kids) => removed.push([...kids]))
     await held.refresh()
     server.behaviour = { kind: 'status', status: 500 }
-    await until(() => !held.status().loaded)
+    // Fresh for 1 s, then usable 300 ms more while the endpoint fails.
+    await harness.advance(1299)
+    expect(held.status()).toMatchObject({ loaded: true, fresh: false })
+    expect(removed).toEqual([])
+    await harness.advance(1)
+    expect(held.status()).toMatchObject({ loaded: false, fresh: false, keys: 0 })
     const outcome = await settle(() => held.getKey({ alg: 'ES256', kid: key.kid }))
     expect(isVerifyError(outcome.error, 'ERR_KEYS_UNAVAILABLE')).toBe(true)
     expect(removed).toEqual([[key.kid]])
@@ -95,12 +94,13 @@ describe('createJwksCache: endpoint failures', () => {
     const held = cache({ timeout: '30s' })
     await held.refresh()
     server.behaviour = { kind: 'hang' }
-    await until(() => server.pending === 1)
+    // The refresh ahead of expiry starts at 0.8 s and hangs; the clock moves on without it.
+    harness.clock.advance(800)
+    await server.until(() => server.pending === 1)
     // Past the keys' max age, the refresh still hanging: lookups answer at once.
-    const until1500 = Date.now() + 700
-    while (Date.now() < until1500) {
+    for (let elapsed = 0; elapsed < 700; elapsed += 10) {
       await expectHeldKeyWorks(held)
-      await sleep(10)
+      harness.clock.advance(10)
     }
     expect(server.pending).toBe(1)
     expect(server.requests).toHaveLength(2)

@@ -3,11 +3,14 @@ import { isVerifyError } from '../../src/errors.js'
 import type { VerifierEvent } from '../../src/events.js'
 import { createJwksCache } from '../../src/jwks/index.js'
 import type { JwksCache } from '../../src/jwks/types.js'
-import { type JwksServer, startJwksServer } from './jwks-server.js'
-import { createTestKey, settle, sleep, type TestKey, verifies } from './test-keys.js'
+import { type CacheHarness, createCacheHarness } from '../helpers/cache-harness.js'
+import { type JwksServer, startJwksServer } from '../helpers/jwks-server.js'
+import { createTestKey, type TestKey, verifies } from '../helpers/keys.js'
+import { settle } from '../helpers/settle.js'
 
 let server: JwksServer
 let key: TestKey
+let harness: CacheHarness
 const caches: JwksCache[] = []
 
 function cache(options: Partial<Parameters<typeof createJwksCache>[0]> = {}): JwksCache {
@@ -19,9 +22,11 @@ function cache(options: Partial<Parameters<typeof createJwksCache>[0]> = {}): Jw
 beforeEach(async () => {
   key = await createTestKey('ES256')
   server = await startJwksServer({ keys: [key.jwk] })
+  harness = createCacheHarness()
 })
 
 afterEach(async () => {
+  harness.close()
   for (const created of caches.splice(0)) created.close()
   await server.close()
 })
@@ -72,8 +77,13 @@ describe('createJwksCache: loading', () => {
 
   it('fails with ERR_KEYS_UNAVAILABLE when the endpoint does not answer within the timeout', async () => {
     server.behaviour = { kind: 'hang' }
-    const keys = cache({ timeout: 200 })
-    const outcome = await settle(() => keys.getKey({ alg: 'ES256', kid: key.kid }))
+    const keys = harness.open({ url: server.url, algorithms: ['ES256'], timeout: 200 })
+    const lookup = settle(() => keys.getKey({ alg: 'ES256', kid: key.kid }))
+    await server.until(() => server.pending === 1)
+    harness.clock.advance(199)
+    expect(keys.status().lastError).toBeUndefined()
+    harness.clock.advance(1)
+    const outcome = await lookup
     expect(isVerifyError(outcome.error, 'ERR_KEYS_UNAVAILABLE')).toBe(true)
     expect(keys.status().lastError).toBe('JWKS request timed out after 200 ms')
   })
@@ -137,10 +147,12 @@ describe('createJwksCache: loading', () => {
 
   it('stops background refreshes on close', async () => {
     server.cacheControl = 'max-age=1'
-    const keys = cache()
+    const keys = harness.open({ url: server.url, algorithms: ['ES256'] })
     await keys.refresh()
+    expect(harness.clock.pendingTimers).toBe(1)
     keys.close()
-    await sleep(1300)
+    expect(harness.clock.pendingTimers).toBe(0)
+    await harness.advance(1300)
     expect(server.requests).toHaveLength(1)
     await expect(keys.refresh()).rejects.toMatchObject({ code: 'ERR_KEYS_UNAVAILABLE' })
   })
@@ -168,11 +180,15 @@ describe('createJwksCache: options', () => {
       'http://localhost:4343/jwks',
       'http://[::1]:4343/jwks',
     ]) {
-      expect(() => createJwksCache({ url, algorithms }).close()).not.toThrow()
+      const created = createJwksCache({ url, algorithms })
+      expect(created.status()).toEqual({ loaded: false, fresh: false, keys: 0, fetchedAt: undefined, lastError: undefined })
+      created.close()
     }
     expect(() => createJwksCache({ url: 'http://id.example.com/jwks', algorithms })).toThrow(TypeError)
     expect(() => createJwksCache({ url: 'http://10.0.0.1/jwks', algorithms })).toThrow(/https/)
-    expect(() => createJwksCache({ url: 'http://id.example.com/jwks', algorithms, allowHttp: true }).close()).not.toThrow()
+    const allowed = createJwksCache({ url: 'http://id.example.com/jwks', algorithms, allowHttp: true })
+    expect(allowed.status()).toMatchObject({ loaded: false, keys: 0 })
+    allowed.close()
     expect(() => createJwksCache({ url: 'ftp://id.example.com/jwks', algorithms })).toThrow(TypeError)
     expect(() => createJwksCache({ url: '/jwks', algorithms })).toThrow(TypeError)
     expect(() => createJwksCache({ url: 'https://user:secret@id.example.com/jwks', algorithms })).toThrow(/credentials/)

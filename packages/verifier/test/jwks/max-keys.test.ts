@@ -8,7 +8,8 @@ import { isVerifyError } from '../../src/errors.js'
 import { createJwksCache } from '../../src/jwks/index.js'
 import { BACKENDS } from '../helpers/backends.js'
 import { startServer, type TestServer } from '../helpers/http-server.js'
-import { AUDIENCE, ISSUER, type KeyPair, mint, newKeyPair } from '../helpers/keys.js'
+import { type KeyPair, newKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, ISSUER, mint } from '../helpers/tokens.js'
 
 let server: TestServer
 /** 1001 distinct P-256 keys: the first 600 make the large document, all make the one over the limit. */
@@ -54,7 +55,7 @@ describe.each(BACKENDS)('default maxKeys ($name)', ({ name, createVerifier }) =>
       cache: { cooldown: 0 },
     })
     const held = await mint(pairs[10]!)
-    await verifier.verify(held)
+    expect((await verifier.verify(held)).payload).toMatchObject({ sub: 'user-1' })
 
     // A kid not held makes the verifier refetch: the document now lists 1001 keys.
     server.route(path, { body: jwksOf(pairs) })

@@ -3,7 +3,8 @@ import { nodeBackend } from '../../src/backend/node.js'
 import { webCryptoBackend } from '../../src/backend/webcrypto.js'
 import { VerifyError, type VerifyErrorCode } from '../../src/errors.js'
 import { createJwsParser, parseClaimsSet } from '../../src/parse/token.js'
-import { b64, claimsText, keyPair, signRaw } from '../helpers/keys.js'
+import { keyPair } from '../helpers/keys.js'
+import { b64url, claimsText, signRaw } from '../helpers/tokens.js'
 
 const DECODERS = [
   { name: 'webcrypto', decodeText: webCryptoBackend.decodeText },
@@ -28,7 +29,7 @@ describe.each(DECODERS)('createJwsParser and parseClaimsSet ($name decoding)', (
     return { ...jws, claims: parseClaimsSet(jws.payload, decodeText) }
   }
   const pair = keyPair('ES256')
-  const sign = (header: string, payload: string): string => signRaw('ES256', pair.privateKey, b64(header), b64(payload))
+  const sign = (header: string, payload: string): string => signRaw('ES256', pair.privateKey, b64url(header), b64url(payload))
   const validHeader = '{"alg":"ES256","kid":"k"}'
 
   function expectCode(token: unknown, code: VerifyErrorCode): VerifyError {
@@ -108,14 +109,14 @@ describe.each(DECODERS)('createJwsParser and parseClaimsSet ($name decoding)', (
       const last = alphabet.indexOf(part.at(-1)!)
       return part.slice(0, -1) + alphabet[last | 1]
     }
-    const h = b64(header)
+    const h = b64url(header)
     expect(h.length % 4).not.toBe(0)
     expect(Buffer.from(setStrayBits(h), 'base64url').toString()).toBe(header)
-    expectCode(signRaw('ES256', pair.privateKey, setStrayBits(h), b64(payload)), 'ERR_TOKEN_MALFORMED')
+    expectCode(signRaw('ES256', pair.privateKey, setStrayBits(h), b64url(payload)), 'ERR_TOKEN_MALFORMED')
     let padded = payload
-    while (b64(padded).length % 4 === 0) padded += ' '
-    expectCode(signRaw('ES256', pair.privateKey, h, setStrayBits(b64(padded))), 'ERR_TOKEN_MALFORMED')
-    const token = signRaw('ES256', pair.privateKey, h, b64(payload))
+    while (b64url(padded).length % 4 === 0) padded += ' '
+    expectCode(signRaw('ES256', pair.privateKey, h, setStrayBits(b64url(padded))), 'ERR_TOKEN_MALFORMED')
+    const token = signRaw('ES256', pair.privateKey, h, b64url(payload))
     const [a, b, s] = token.split('.') as [string, string, string]
     expect(s.length % 4).toBe(2)
     expectCode(`${a}.${b}.${setStrayBits(s)}`, 'ERR_TOKEN_MALFORMED')
@@ -123,9 +124,9 @@ describe.each(DECODERS)('createJwsParser and parseClaimsSet ($name decoding)', (
 
   it('refuses a header or payload that is not UTF-8', () => {
     const bad = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]) // {"a":"\xff\xfe"}
-    const error = expectCode(signRaw('ES256', pair.privateKey, b64(validHeader), b64(bad)), 'ERR_TOKEN_MALFORMED')
+    const error = expectCode(signRaw('ES256', pair.privateKey, b64url(validHeader), b64url(bad)), 'ERR_TOKEN_MALFORMED')
     expect(error.message).toContain('UTF-8')
-    expectCode(signRaw('ES256', pair.privateKey, b64(Buffer.from([0xc3, 0x28])), b64(claimsText())), 'ERR_TOKEN_MALFORMED')
+    expectCode(signRaw('ES256', pair.privateKey, b64url(Buffer.from([0xc3, 0x28])), b64url(claimsText())), 'ERR_TOKEN_MALFORMED')
   })
 
   it('reads non-ASCII UTF-8 claims', () => {

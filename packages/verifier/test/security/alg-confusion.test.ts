@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectRejected } from './helpers/expect.js'
 import { type SecurityFixture, startFixture } from './helpers/fixture.js'
-import { type JsonServer, startJsonServer } from './helpers/http.js'
-import { b64url, createJwt, fromB64url, generateKeyPair, signatureHolds, type TestKeyPair } from './helpers/jwt.js'
+import { type JsonServer, startJsonServer } from '../helpers/http-server.js'
+import { generateKeyPair, type TestKeyPair } from '../helpers/keys.js'
+import { b64url, createJwt, fromB64url, signatureHolds } from '../helpers/tokens.js'
 import { type TestVerifier, VERIFIER_PATHS } from './helpers/verifiers.js'
 
 /** Every byte string a naive verifier might take as the "secret" of a public key. */

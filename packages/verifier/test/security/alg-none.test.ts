@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { expectRejected } from './helpers/expect.js'
-import { b64url, claims, createJwt, signInput } from './helpers/jwt.js'
+import { b64url, claims, createJwt, signInput } from '../helpers/tokens.js'
 import { useFixtureVerifier } from './helpers/suite.js'
 import { VERIFIER_PATHS } from './helpers/verifiers.js'
 

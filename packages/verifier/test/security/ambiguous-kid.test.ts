@@ -6,8 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectRejected } from './helpers/expect.js'
-import { type JsonServer, startJsonServer } from './helpers/http.js'
-import { AUDIENCE, createJwt, generateKeyPair, ISSUER, type TestKeyPair } from './helpers/jwt.js'
+import { type JsonServer, startJsonServer } from '../helpers/http-server.js'
+import { generateKeyPair, type TestKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, createJwt, ISSUER } from '../helpers/tokens.js'
 import { type TestVerifier, VERIFIER_PATHS } from './helpers/verifiers.js'
 
 describe.each(VERIFIER_PATHS)('ambiguous kid ($name)', ({ createVerifier }) => {

@@ -7,7 +7,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { expectRejected } from './helpers/expect.js'
 import { type SecurityFixture, startFixture } from './helpers/fixture.js'
-import { AUDIENCE, claims, createJwt, ISSUER, nowSeconds, type TestKeyPair } from './helpers/jwt.js'
+import type { TestKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, claims, createJwt, ISSUER, nowSeconds } from '../helpers/tokens.js'
 import { type TestVerifier, VERIFIER_PATHS } from './helpers/verifiers.js'
 
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype).sort()

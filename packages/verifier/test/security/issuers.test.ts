@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectRejected } from './helpers/expect.js'
-import { type JsonServer, startJsonServer } from './helpers/http.js'
-import { AUDIENCE, createJwt, generateKeyPair, type TestKeyPair } from './helpers/jwt.js'
+import { type JsonServer, startJsonServer } from '../helpers/http-server.js'
+import { generateKeyPair, type TestKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, createJwt } from '../helpers/tokens.js'
 import { type TestVerifier, VERIFIER_PATHS } from './helpers/verifiers.js'
 
 const ISSUER_A = 'https://a.issuer.test'

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { expectRejected } from './helpers/expect.js'
-import { createJwt, fixedBytes, fromB64url, segments, signInput } from './helpers/jwt.js'
+import { createJwt, fixedBytes, fromB64url, segments, signInput } from '../helpers/tokens.js'
 import { useFixtureVerifier } from './helpers/suite.js'
 import { VERIFIER_PATHS } from './helpers/verifiers.js'
 

@@ -8,17 +8,9 @@ import { createPublicKey, randomBytes, verify } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectRejected } from './helpers/expect.js'
 import { type SecurityFixture, startFixture } from './helpers/fixture.js'
-import { type JsonServer, startJsonServer } from './helpers/http.js'
-import {
-  AUDIENCE,
-  b64url,
-  claims,
-  createJwt,
-  generateKeyPair,
-  ISSUER,
-  signSegments,
-  type TestKeyPair,
-} from './helpers/jwt.js'
+import { type JsonServer, startJsonServer } from '../helpers/http-server.js'
+import { generateKeyPair, type TestKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, b64url, claims, createJwt, ISSUER, signSegments } from '../helpers/tokens.js'
 import { VerifyError } from '../../src/errors.js'
 import { bytesOf, forgeWithExponentOne, rocaStyleModulus } from '../helpers/rsa.js'
 import { VERIFIER_PATHS } from './helpers/verifiers.js'

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { expectRejected, NON_CLAIM_CODES } from './helpers/expect.js'
-import { fromB64url } from './helpers/jwt.js'
+import { fromB64url } from '../helpers/tokens.js'
 import { type TestJwsVerifier, type TestJwsVerifierFactory, VERIFIER_PATHS } from './helpers/verifiers.js'
 
 const VECTORS = new URL('../../../../../shared/testvectors/wycheproof/', import.meta.url)

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { VerifyError } from '../../src/errors.js'
 import type { VerifierEvent } from '../../src/events.js'
 import { BACKENDS } from '../helpers/backends.js'
 import { startServer, type TestServer } from '../helpers/http-server.js'
-import { AUDIENCE, keyPair, mint, newKeyPair } from '../helpers/keys.js'
+import { keyPair, newKeyPair } from '../helpers/keys.js'
+import { AUDIENCE, mint } from '../helpers/tokens.js'
 
 const DISCOVERY_PATH = '/.well-known/openid-configuration'
 
@@ -42,7 +43,7 @@ describe.each(BACKENDS)('discovery ($name)', ({ createVerifier }) => {
     expect(verifier.status()).toMatchObject({ loaded: false, sources: [{ source: `${iss}${DISCOVERY_PATH}` }] })
     const tokens = await Promise.all(Array.from({ length: 10 }, () => mint(pair, { claims: { iss } })))
     await Promise.all(tokens.map((token) => verifier.verify(token)))
-    await verifier.verify(await mint(pair, { claims: { iss } }))
+    expect((await verifier.verify(await mint(pair, { claims: { iss } }))).payload).toMatchObject({ sub: 'user-1' })
     expect(server.hits(`/lazy${DISCOVERY_PATH}`)).toBe(1)
     expect(server.hits('/lazy/jwks')).toBe(1)
     expect(verifier.status()).toMatchObject({ loaded: true, fresh: true })
@@ -52,7 +53,7 @@ describe.each(BACKENDS)('discovery ($name)', ({ createVerifier }) => {
   it('takes the document URL instead, and an issuer with a trailing slash', async () => {
     const iss = issuer('explicit')
     const verifier = createVerifier({ issuer: iss, audience: AUDIENCE, discovery: `${iss}${DISCOVERY_PATH}` })
-    await verifier.verify(await mint(pair, { claims: { iss } }))
+    expect((await verifier.verify(await mint(pair, { claims: { iss } }))).payload).toMatchObject({ sub: 'user-1' })
     verifier.close()
     const slashed = `${server.origin}/slashed/`
     server.route(`/slashed${DISCOVERY_PATH}`, { body: { issuer: slashed, jwks_uri: `${server.origin}/slashed/jwks` } })
@@ -86,13 +87,23 @@ describe.each(BACKENDS)('discovery ($name)', ({ createVerifier }) => {
       ++calls === 1 ? { status: 503, body: {} } : { body: { issuer: iss, jwks_uri: `${iss}/jwks` } },
     )
     server.route('/flaky/jwks', { body: { keys: [pair.jwk] } })
-    const verifier = createVerifier({ issuer: iss, audience: AUDIENCE, discovery: true, cache: { cooldown: 50 } })
-    const token = await mint(pair, { claims: { iss } })
-    expect((await failure(verifier.verify(token))).message).toMatch(/503/)
-    await new Promise((resolve) => setTimeout(resolve, 60))
-    await verifier.verify(token)
-    expect(calls).toBe(2)
-    verifier.close()
+    // The discovery source reads the system clock: fake Date alone, so requests stay real.
+    vi.useFakeTimers({ toFake: ['Date'] })
+    try {
+      const verifier = createVerifier({ issuer: iss, audience: AUDIENCE, discovery: true, cache: { cooldown: 50 } })
+      const token = await mint(pair, { claims: { iss } })
+      expect((await failure(verifier.verify(token))).message).toMatch(/503/)
+      vi.setSystemTime(Date.now() + 49)
+      expect((await failure(verifier.verify(token))).message).toMatch(/503/)
+      expect(calls).toBe(1)
+      vi.setSystemTime(Date.now() + 1)
+      const { payload } = await verifier.verify(token)
+      expect(payload).toMatchObject({ iss, sub: 'user-1' })
+      expect(calls).toBe(2)
+      verifier.close()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('fails with ERR_KEYS_UNAVAILABLE on a bad document or an unusable jwks_uri', async () => {
@@ -149,7 +160,7 @@ describe.each(BACKENDS)('discovery ($name)', ({ createVerifier }) => {
     const first = await verifier.verify(token)
     expect(await verifier.verify(token)).toBe(first)
     server.route('/rotating/jwks', { body: { keys: [next.jwk] }, headers: { 'cache-control': 'no-store' } })
-    await verifier.verify(await mint(next, { claims: { iss } }))
+    expect((await verifier.verify(await mint(next, { claims: { iss } }))).payload).toMatchObject({ sub: 'user-1' })
     expect((await failure(verifier.verify(token))).code).toBe('ERR_KID_UNKNOWN')
     verifier.close()
   })

@@ -3,9 +3,10 @@
  * JWKS server on 127.0.0.1, an attacker's key pairs nobody publishes, and the options of a
  * verifier that trusts exactly the published keys.
  */
-import type { JsonWebKeySetLike } from '../../../src/jwks/types.js'
-import { type JsonServer, startJsonServer } from './http.js'
-import { AUDIENCE, type FixtureAlg, generateKeyPair, ISSUER, type TestKeyPair } from './jwt.js'
+import type { JsonWebKeySetLike } from '../../../src/jwk-types.js'
+import { type JsonServer, startJsonServer } from '../../helpers/http-server.js'
+import { type FixtureAlg, generateKeyPair, type TestKeyPair } from '../../helpers/keys.js'
+import { AUDIENCE, ISSUER } from '../../helpers/tokens.js'
 
 /** Every asymmetric alg the fixture covers. */
 export const FIXTURE_ALGS: readonly FixtureAlg[] = ['ES256', 'ES384', 'ES512', 'EdDSA', 'RS256', 'PS256']

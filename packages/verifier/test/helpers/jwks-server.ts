@@ -32,6 +32,8 @@ export interface JwksServer {
   readonly notModified: number
   /** Requests that have not been answered (the `hang` behaviour). */
   readonly pending: number
+  /** Resolves once `check()` holds, checking at once and after each request arrives. */
+  until(check: () => boolean): Promise<void>
   close(): Promise<void>
 }
 
@@ -49,6 +51,7 @@ export async function startJwksServer(jwks: { keys: unknown[] } = { keys: [] }):
   const requests: IncomingHttpHeaders[] = []
   const hanging = new Set<ServerResponse>()
   let notModified = 0
+  const waiters = new Set<() => void>()
 
   const state = {
     jwks,
@@ -60,6 +63,10 @@ export async function startJwksServer(jwks: { keys: unknown[] } = { keys: [] }):
   const server = createServer((req, res) => {
     requests.push(req.headers)
     const behaviour = state.behaviour
+    // After this request is counted (and, for `hang`, held), whoever waits looks again.
+    queueMicrotask(() => {
+      for (const wake of waiters) wake()
+    })
     switch (behaviour.kind) {
       case 'jwks': {
         const body = JSON.stringify(state.jwks)
@@ -138,6 +145,17 @@ export async function startJwksServer(jwks: { keys: unknown[] } = { keys: [] }):
     },
     get pending() {
       return hanging.size
+    },
+    until(check) {
+      return new Promise<void>((resolve) => {
+        const wake = (): void => {
+          if (!check()) return
+          waiters.delete(wake)
+          resolve()
+        }
+        waiters.add(wake)
+        wake()
+      })
     },
     async close() {
       for (const res of hanging) res.destroy()

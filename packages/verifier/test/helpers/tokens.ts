@@ -1,60 +1,17 @@
 /**
- * Mints and forges compact JWS tokens with real crypto (node:crypto), byte for byte under
- * the test's control: exact header and payload text, tampered segments, foreign keys.
+ * The one place tests mint tokens. {@link createJwt} and {@link signSegments} mint and forge
+ * compact JWS with real crypto (node:crypto), byte for byte under the test's control: exact
+ * header and payload text, tampered segments, foreign keys. {@link mint} mints through
+ * jose's SignJWT, for tokens as a reference implementation writes them.
  */
-import { constants, createHmac, type KeyObject, randomUUID, sign, verify } from 'node:crypto'
-import type { JsonWebKeyLike } from '../../../src/jwks/types.js'
-import { generateDerKeyPair } from '../../helpers/der-key-pair.mjs'
+import { type KeyObject, constants, createHmac, randomUUID, sign, verify } from 'node:crypto'
+import { SignJWT } from 'jose'
+import { type TestKeyPair, isKeyPair } from './keys.js'
 
-/** The issuer every fixture token claims and every fixture verifier expects. */
-export const ISSUER = 'https://issuer.test'
-/** The audience every fixture token claims and every fixture verifier expects. */
+/** The issuer every test token claims and every test verifier expects. */
+export const ISSUER = 'https://id.example.com'
+/** The audience every test token claims and every test verifier expects. */
 export const AUDIENCE = 'shop'
-
-/** The asymmetric algs the fixture holds a key for. */
-export type FixtureAlg = 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'RS256' | 'PS256'
-
-/** A key pair and the public JWK a JWKS would publish for it. */
-export interface TestKeyPair {
-  alg: string
-  kid: string
-  privateKey: KeyObject
-  publicKey: KeyObject
-  /** The public JWK with `kid`, `alg` and `use: "sig"`. */
-  jwk: JsonWebKeyLike
-}
-
-/** Options of {@link generateKeyPair}. */
-export interface GenerateKeyPairOptions {
-  /** Default: `${alg}-${random}`. */
-  kid?: string
-  /** RSA modulus bits. Default 2048. */
-  modulusLength?: number
-  /** EC curve (node name) overriding the alg's own. */
-  namedCurve?: string
-  /** Put `alg` in the JWK. Default true. */
-  withAlg?: boolean
-}
-
-const NODE_CURVE: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }
-
-/** Generates a key pair for `alg` (ES*, EdDSA, RS*, PS*), through DER (see der-key-pair.mjs). */
-export function generateKeyPair(alg: string, options: GenerateKeyPairOptions = {}): TestKeyPair {
-  const kid = options.kid ?? `${alg}-${randomUUID()}`
-  let pair: { privateKey: KeyObject; publicKey: KeyObject }
-  if (alg.startsWith('ES')) {
-    pair = generateDerKeyPair('ec', { namedCurve: options.namedCurve ?? NODE_CURVE[alg]! })
-  } else if (alg === 'EdDSA' || alg === 'Ed25519') {
-    pair = generateDerKeyPair('ed25519')
-  } else if (alg.startsWith('RS') || alg.startsWith('PS')) {
-    pair = generateDerKeyPair('rsa', { modulusLength: options.modulusLength ?? 2048 })
-  } else {
-    throw new TypeError(`no key type for ${alg}`)
-  }
-  const jwk: JsonWebKeyLike = { ...(pair.publicKey.export({ format: 'jwk' }) as JsonWebKeyLike), kid, use: 'sig' }
-  if (options.withAlg !== false) jwk.alg = alg
-  return { alg, kid, ...pair, jwk }
-}
 
 const HASH: Record<string, string> = {
   ES256: 'sha256',
@@ -146,10 +103,6 @@ export interface CreateJwtOptions {
   signature?: Uint8Array
 }
 
-function isKeyPair(key: unknown): key is TestKeyPair {
-  return typeof key === 'object' && key !== null && 'privateKey' in key && 'jwk' in key
-}
-
 function headerText(options: CreateJwtOptions): { text: string; alg: string } {
   if (typeof options.header === 'string') {
     const parsed = JSON.parse(options.header) as { alg?: unknown }
@@ -229,4 +182,43 @@ export function signatureHolds(token: string, alg: string, publicKey: KeyObject)
     )
   }
   return verify(hash, data, publicKey, bytes)
+}
+
+/** Options of {@link mint}. */
+export interface MintOptions {
+  /** Header members over `{ alg, kid }`; undefined removes one. */
+  header?: Record<string, unknown>
+  /** Claims over a valid set (iss, aud, sub, iat, exp in 5 min); undefined removes one. */
+  claims?: Record<string, unknown>
+  /** The HMAC secret, for HS algs. */
+  secret?: Uint8Array | string
+}
+
+/** Mints a token with jose's SignJWT, signed by `pair` (or the secret for HS algs). */
+export async function mint(pair: TestKeyPair | undefined, options: MintOptions = {}): Promise<string> {
+  const now = nowSeconds()
+  const claims: Record<string, unknown> = { iss: ISSUER, aud: AUDIENCE, sub: 'user-1', iat: now, exp: now + 300 }
+  for (const [name, value] of Object.entries(options.claims ?? {})) {
+    if (value === undefined) delete claims[name]
+    else claims[name] = value
+  }
+  const header: Record<string, unknown> = pair === undefined ? {} : { alg: pair.alg, kid: pair.kid }
+  for (const [name, value] of Object.entries(options.header ?? {})) {
+    if (value === undefined) delete header[name]
+    else header[name] = value
+  }
+  const key =
+    options.secret === undefined ? pair!.privateKey : typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret
+  return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(key)
+}
+
+/** Signs exact segments with node:crypto: for tokens whose bytes a test controls. */
+export function signRaw(alg: string, key: SigningKey, headerPart: string, payloadPart: string): string {
+  return signSegments(headerPart, payloadPart, alg, key)
+}
+
+/** Valid claims as JSON text, for raw tokens; `extra` is spliced in before the closing brace. */
+export function claimsText(extra = ''): string {
+  const now = nowSeconds()
+  return `{"iss":"${ISSUER}","aud":"${AUDIENCE}","sub":"user-1","iat":${now},"exp":${now + 300}${extra}}`
 }
