@@ -165,7 +165,10 @@ export interface Store {
 
   /** Keys, optionally of one client and/or in some states, oldest first. */
   listKeys(filter?: { clientKid?: string; states?: readonly KeyState[] }): Promise<KeyRecord[]>
-  /** Adds a key; false when its id exists. */
+  /**
+   * Adds a key; false when its id exists, or when it is a `next` key and the client already
+   * has a next key of that use (so instances generating a successor at once add one only).
+   */
   insertKey(key: KeyRecord): Promise<boolean>
   /** Applies a rotation if `expectCurrentId` is still current; false when another won. */
   rotateKeys(rotation: KeyRotation): Promise<boolean>

@@ -1,9 +1,11 @@
 /**
  * Why a store refused: `unusable` (the file or database is truncated, corrupted, foreign,
  * of a newer schema, locked or unreadable: fix or restore it), `closed` (used after
- * `close()`), `failed` (a read or write failed; nothing was half-applied).
+ * `close()`), `unavailable` (the database could not be reached or did not answer in time:
+ * retry later; nothing was half-applied), `failed` (a read or write failed; nothing was
+ * half-applied).
  */
-export type StoreErrorCode = 'unusable' | 'closed' | 'failed'
+export type StoreErrorCode = 'unusable' | 'closed' | 'unavailable' | 'failed'
 
 /**
  * The one error class of the stores. Messages name the store (a file path or a database

@@ -170,7 +170,13 @@ function prepareStatements(db: Database.Database) {
     listClients: db.prepare<[], ClientRow>('SELECT * FROM clients ORDER BY created_at, rowid'),
     deleteClient: db.prepare<[string]>('DELETE FROM clients WHERE kid = ?'),
 
-    insertKey: db.prepare(`INSERT INTO keys (${KEY_COLUMNS}) VALUES (${KEY_VALUES}) ON CONFLICT (id) DO NOTHING`),
+    // One next key per client and use: a second one (two processes generating at once) is refused.
+    insertKey: db.prepare(
+      `INSERT INTO keys (${KEY_COLUMNS}) SELECT ${KEY_VALUES}
+       WHERE @state <> 'next'
+         OR NOT EXISTS (SELECT 1 FROM keys WHERE client_kid = @client_kid AND use = @use AND state = 'next')
+       ON CONFLICT (id) DO NOTHING`,
+    ),
     listKeys: db.prepare<[{ states: string | null }], KeyRow>(
       `SELECT * FROM keys WHERE ${STATES_FILTER} ORDER BY created_at, rowid`,
     ),

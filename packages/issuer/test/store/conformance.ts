@@ -321,6 +321,27 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(byId(await store.listKeys({ clientKid: 'shop', states: ['current'] }))).toHaveLength(2)
       })
 
+      it('refuses a second next key of one client and use; other uses and clients are apart', async () => {
+        await addClient('shop')
+        await addClient('blog')
+        expect(await store.insertKey(makeKey('shop', 'sig', 'next', { createdAt: T0 + 10 }))).toBe(false)
+        expect(await store.insertKey(makeKey('shop', 'enc', 'next', { createdAt: T0 + 10 }))).toBe(true)
+        expect(await store.insertKey(makeKey('blog', 'enc', 'next', { createdAt: T0 + 10 }))).toBe(true)
+        expect(await store.insertKey(makeKey('shop', 'sig', 'retired', { retireUntil: T0 + HOUR }))).toBe(true)
+        expect(byId(await store.listKeys({ clientKid: 'shop', states: ['next'] }))).toHaveLength(2)
+      })
+
+      it('20 concurrent next keys of one client and use: exactly one is added', async () => {
+        await addClient('shop')
+        const keys = Array.from({ length: 20 }, (_, i) => makeKey('shop', 'enc', 'next', { createdAt: T0 + i }))
+        const results = await Promise.all(keys.map((key) => store.insertKey(key)))
+        expect(results.filter(Boolean)).toHaveLength(1)
+        const winner = keys[results.indexOf(true)]!
+        expect(byId((await store.listKeys({ clientKid: 'shop', states: ['next'] })).filter((k) => k.use === 'enc'))).toEqual([
+          winner.id,
+        ])
+      })
+
       it('purges retired keys whose retireUntil has passed, and nothing else', async () => {
         const { keys } = await addClient('shop')
         const gone = makeKey('shop', 'sig', 'retired', { retireUntil: T0 + HOUR })
