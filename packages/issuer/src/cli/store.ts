@@ -1,34 +1,39 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { KEYRING_META } from '../crypto/keyring.js'
+import type { Store } from '../store/contract.js'
+import { createPostgresStore } from '../store/postgres.js'
 import { createSqliteStore, type SqliteStore } from '../store/sqlite.js'
 import { CliError } from './errors.js'
-import type { CliOptions, StoreLocation } from './options.js'
+import type { CliOptions } from './options.js'
 
 /** A store opened by the CLI, with what the CLI needs to say about it. */
 export interface OpenedStore {
-  store: SqliteStore
-  /** How messages name the store (a path; never a credential). */
+  store: Store
+  /** How messages name the store (a path, or a PostgreSQL host and database; never a credential). */
   label: string
   /** True when the store has no keyring yet: this start sets it up. */
   fresh: boolean
+  /** The SQLite store, when it is one (for what only a file can do, such as `backup`). */
+  sqlite?: SqliteStore | undefined
 }
 
 /**
- * Opens the store the server runs on, creating the file and its folder when absent.
+ * Opens the store the server runs on, creating the SQLite file and its folder, or the
+ * PostgreSQL tables, when absent.
  *
- * @throws CliError for a PostgreSQL URL (not in this version); StoreError when the file is
- * damaged or foreign.
+ * @throws StoreError when the file is damaged or foreign, or the database unusable or unreachable.
  * @example
  * ```ts
  * const { store, fresh } = await openServingStore(options)
  * ```
  */
 export async function openServingStore(options: CliOptions): Promise<OpenedStore> {
-  const path = sqlitePath(options.store)
+  const location = options.store
+  if (location.kind === 'postgres') return openPostgres(location.url)
   // Owner-only: the folder holds the sealed keys and the SQLite side files.
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-  return openAt(path)
+  mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 })
+  return openSqlite(location.path)
 }
 
 /**
@@ -42,14 +47,14 @@ export async function openServingStore(options: CliOptions): Promise<OpenedStore
  * ```
  */
 export async function openExistingStore(options: CliOptions): Promise<OpenedStore> {
-  const path = sqlitePath(options.store)
-  if (!existsSync(path)) {
-    throw new CliError(`no store at ${path}: start \`jwtis\` once to create it, or give -d/--dbPath`)
+  const location = options.store
+  if (location.kind === 'sqlite' && !existsSync(location.path)) {
+    throw new CliError(`no store at ${location.path}: start \`jwtis\` once to create it, or give -d/--dbPath`)
   }
-  const opened = await openAt(path)
+  const opened = location.kind === 'postgres' ? await openPostgres(location.url) : await openSqlite(location.path)
   if (opened.fresh) {
     await closeQuietly(opened.store)
-    throw new CliError(`the store at ${path} has not been set up: start \`jwtis\` once to create it`)
+    throw new CliError(`the store at ${opened.label} has not been set up: start \`jwtis\` once to create it`)
   }
   return opened
 }
@@ -63,17 +68,26 @@ export async function closeQuietly(store: { close(): Promise<void> }): Promise<v
   }
 }
 
-function sqlitePath(location: StoreLocation): string {
-  if (location.kind === 'postgres') throw new CliError('PostgreSQL store is not available in this version')
-  return location.path
+async function openSqlite(path: string): Promise<OpenedStore> {
+  const store = createSqliteStore({ path })
+  return { ...(await check(store, path)), sqlite: store }
 }
 
-async function openAt(path: string): Promise<OpenedStore> {
-  const store = createSqliteStore({ path })
+async function openPostgres(url: string): Promise<OpenedStore> {
+  let store: ReturnType<typeof createPostgresStore>
+  try {
+    store = createPostgresStore({ url })
+  } catch (error) {
+    throw new CliError(`--store: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  return check(store, store.label)
+}
+
+async function check(store: Store, label: string): Promise<OpenedStore> {
   try {
     await store.init()
     const fresh = (await store.getMeta(KEYRING_META)) === undefined
-    return { store, label: path, fresh }
+    return { store, label, fresh }
   } catch (error) {
     await closeQuietly(store)
     throw error

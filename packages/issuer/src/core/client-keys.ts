@@ -36,7 +36,9 @@ export interface ClientKeyCacheOptions {
   now: () => number
   /**
    * How long a loaded key set is served before it is re-read in the background, so that
-   * rotations by other instances show up; milliseconds.
+   * rotations by other instances show up; milliseconds. A set older than twice this is
+   * re-read before it is served: no instance uses keys older than `2 * maxAge` while the
+   * store answers.
    */
   maxAge: number
   /** Receives failures of background re-reads (the cached set keeps serving meanwhile). */
@@ -45,7 +47,10 @@ export interface ClientKeyCacheOptions {
 
 /** Client key sets kept in memory, private keys unsealed once. */
 export interface ClientKeyCache {
-  /** The cached set (re-read in the background when older than `maxAge`), or loaded now. Undefined for an unknown client. */
+  /**
+   * The cached set (re-read in the background when older than `maxAge`, before serving when
+   * older than twice that), or loaded now. Undefined for an unknown client.
+   */
   get(kid: string): Promise<ClientKeySet | undefined>
   /** A set read from the store after this call; concurrent calls share one read. */
   reload(kid: string): Promise<ClientKeySet | undefined>
@@ -149,8 +154,19 @@ export function createClientKeyCache(options: ClientKeyCacheOptions): ClientKeyC
     async get(kid) {
       const entry = entries.get(kid)
       if (entry === undefined) return reload(kid)
-      if (now() - entry.set.loadedAt >= maxAge) reload(kid).catch(onError)
-      return entry.set
+      const age = now() - entry.set.loadedAt
+      if (age < maxAge) return entry.set
+      const fresh = reload(kid)
+      if (age < 2 * maxAge) {
+        fresh.catch(onError)
+        return entry.set
+      }
+      // Too old to serve: a rotation by another instance would go unseen for longer than
+      // promised. Wait for the read, and serve the old set only if the store cannot answer.
+      return fresh.catch((err: unknown) => {
+        onError(err)
+        return entry.set
+      })
     },
     reload,
     drop(kid) {

@@ -3,6 +3,7 @@ import { KeyringError } from '../crypto/keyring.js'
 import { hashSecret, randomToken, secretsEqual } from '../crypto/secrets.js'
 import { INVALID_GRANT_MESSAGE, IssuerError } from '../errors.js'
 import type { ClientConfig, FamilyRecord, KeyRecord, RefreshStrategy, Store } from '../store/contract.js'
+import { StoreError } from '../store/errors.js'
 import { signAccessToken } from './access-token.js'
 import { presentedAudienceFits, registeredAudience } from './audience.js'
 import { checkClaims } from './claims.js'
@@ -31,8 +32,12 @@ import {
 
 export { DEFAULTS, type IssuerDefaults } from './defaults.js'
 
-/** How long a client's keys are served from memory before a background re-read, in ms. */
-const KEY_CACHE_MAX_AGE = 5000
+/**
+ * How long a client's keys are served from memory before a background re-read, in ms. Keys
+ * older than twice this are re-read before use, so a rotation or a new client made by
+ * another instance is used here within 10 s.
+ */
+export const KEY_CACHE_MAX_AGE = 5000
 
 /** Options of {@link createIssuer}. */
 export interface CreateIssuerOptions {
@@ -239,6 +244,10 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
         })
       }
       log(`${what} failed: ${describe(err)}`)
+      // The database is away or slow: the caller may retry, here or on another instance.
+      if (err instanceof StoreError) {
+        throw new IssuerError('temporarily_unavailable', 'the store is unavailable; try again later', { cause: err })
+      }
       throw new IssuerError('server_error', 'the issuer could not complete the request', { cause: err })
     }
   }

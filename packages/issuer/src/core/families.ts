@@ -54,6 +54,19 @@ function isLive(family: FamilyRecord | undefined, presented: PresentedGeneration
 }
 
 /**
+ * Whether the presented generation is the one just superseded, less than `graceTTL` after
+ * its supersession: the window is `[supersededAt, supersededAt + graceTTL)`. A renew whose
+ * clock reading precedes the supersession (one that lost the race, or ran on an instance
+ * whose clock is behind) counts as presented at the supersession itself, so with a zero
+ * window it is reuse like any other.
+ */
+function withinGrace(family: FamilyRecord, presented: PresentedGeneration, rules: FamilyRules): boolean {
+  if (family.prevJti !== presented.jti || family.supersededAt === undefined) return false
+  const elapsed = Math.max(0, rules.now - family.supersededAt)
+  return elapsed < rules.graceTTL && rules.now < family.expiresAt
+}
+
+/**
  * A generation other than the current one: the one just superseded, within the grace
  * window, gets the current successor back (a lost response, two tabs renewing at once, or
  * the losers of a concurrent renew); anything else is reuse, and revokes the family.
@@ -63,13 +76,8 @@ async function presentedStale(
   presented: PresentedGeneration,
   rules: FamilyRules,
 ): Promise<RenewDecision> {
-  const { store, now, graceTTL } = rules
-  const inGrace =
-    family.prevJti === presented.jti &&
-    family.supersededAt !== undefined &&
-    now - family.supersededAt <= graceTTL &&
-    now < family.expiresAt
-  if (inGrace) return { family, refresh: 'mint' }
+  const { store, now } = rules
+  if (withinGrace(family, presented, rules)) return { family, refresh: 'mint' }
   await store.revokeFamily(family.id, now)
   throw invalidGrant()
 }

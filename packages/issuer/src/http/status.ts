@@ -15,6 +15,9 @@ export const HTTP_STATUS: Readonly<Record<IssuerErrorCode, number>> = {
   server_error: 500,
 }
 
+/** The `Retry-After` of a 503, in seconds: about how long a database restart or failover takes to be noticed. */
+export const RETRY_AFTER_SECONDS = 2
+
 /** The JSON body of every error answer of the HTTP API. */
 export interface ErrorBody {
   error: IssuerErrorCode
@@ -41,7 +44,7 @@ function isCallerMistake(err: unknown): boolean {
 
 /**
  * Maps any thrown value to the answer the caller sees. An `IssuerError` keeps its code and
- * message (which never carry secrets); a `StoreError` is a 503; anything else a 500. Only
+ * message (which never carry secrets); a `StoreError` is a 503; anything else a 500. Every 503 carries `Retry-After`. Only
  * fixed descriptions stand in for other errors, so no stack trace or library message
  * reaches the caller.
  *
@@ -73,8 +76,11 @@ export function toErrorResponse(err: unknown): ErrorResponse {
     internal = true
   }
   const status = HTTP_STATUS[code]
+  const headers: Record<string, string> = {}
   // RFC 6750 / RFC 6749: a 401 names the scheme the caller must use.
-  const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer realm="jwtis"' } : {}
+  if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="jwtis"'
   if (retryAfter !== undefined) headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfter)))
+  // The store is away or the issuer is stopping: another try (or instance) soon may succeed.
+  else if (status === 503) headers['Retry-After'] = String(RETRY_AFTER_SECONDS)
   return { status, headers, body: { error: code, error_description: description }, internal }
 }

@@ -30,7 +30,7 @@ export interface PostgresConnectionOptions {
 export interface StorePool {
   pool: pg.Pool
   schema: string
-  /** `host:port/database`: never a user name or password. */
+  /** `postgres host:port/database`, and the schema unless `public`: never a user name or password. */
   label: string
 }
 
@@ -72,11 +72,12 @@ function parseUrl(url: string): { connectionString: string; schema: string | und
  */
 export function createStorePool(options: PostgresConnectionOptions): StorePool {
   if (typeof options?.url !== 'string') throw new TypeError('the PostgreSQL store needs a postgres:// URL')
-  const { connectionString, schema: urlSchema, label } = parseUrl(options.url)
+  const { connectionString, schema: urlSchema, label: where } = parseUrl(options.url)
   const schema = options.schema ?? urlSchema ?? 'public'
   if (!SCHEMA_NAME.test(schema)) {
     throw new TypeError('the schema must be a lower-case SQL name: letters, digits and _, not starting with a digit')
   }
+  const label = schema === 'public' ? where : `${where} (schema ${schema})`
   const connectTimeout = positive('connectTimeout', options.connectTimeout, 3000)
   const statementTimeout = positive('statementTimeout', options.statementTimeout, 3000)
   const pool = new pg.Pool({

@@ -27,7 +27,7 @@ export interface PostgresStoreOptions extends PostgresConnectionOptions {}
 
 /** The PostgreSQL store. */
 export interface PostgresStore extends Store {
-  /** How messages name the store: `postgres host:port/database`, never a credential. */
+  /** How messages name the store: `postgres host:port/database` and the schema, never a credential. */
   readonly label: string
   /** The schema that holds the tables. */
   readonly schema: string

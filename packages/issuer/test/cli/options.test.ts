@@ -88,11 +88,13 @@ describe('bad command lines', () => {
     })
   }
 
-  it('exits 1 for a PostgreSQL store, which this version does not have, without printing its password', async () => {
-    const result = await runCli(['--store', 'postgres://jwtis:pg-secret-pass@127.0.0.1:5432/test', '-l', '127.0.0.1:0'])
+  it('exits 1 in one line when PostgreSQL does not answer, naming the host but not the password', async () => {
+    const result = await runCli(['--store', 'postgres://jwtis:pg-secret-pass@127.0.0.1:1/test', '-l', '127.0.0.1:0'])
     expect(result.code).toBe(1)
-    expect(result.stderr.trim()).toBe('PostgreSQL store is not available in this version')
+    expect(result.stderr.trim()).toMatch(/^the store postgres 127\.0\.0\.1:1\/test is unavailable: .*ECONNREFUSED/)
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
     expect(result.stdout + result.stderr).not.toContain('pg-secret-pass')
+    expect(result.stdout).not.toMatch(/listening on/)
   })
 
   it('refuses a short password for a new store, and creates no keyring', async () => {

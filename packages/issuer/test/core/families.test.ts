@@ -185,3 +185,54 @@ describe('the compare-and-set race', () => {
     }
   })
 })
+
+describe('a zero grace window', () => {
+  let strict: CoreFixture
+  beforeAll(async () => {
+    strict = await startIssuer({ graceTTL: 0 })
+    await strict.issuer.registerClient('both', { refreshTTL: HOUR })
+  })
+  afterAll(async () => {
+    await strict.close()
+  })
+
+  it('lets exactly one of 10 concurrent renews of one token succeed; the rest are reuse', async () => {
+    for (let race = 0; race < 5; race++) {
+      const first = await strict.issuer.issue('both', { claims: { sub: 'u' } })
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 10 }, () => strict.issuer.renew('both', first.refreshToken)),
+      )
+      const won = outcomes.filter((outcome) => outcome.status === 'fulfilled')
+      expect(won).toHaveLength(1)
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') expect((outcome.reason as { code?: string }).code).toBe('invalid_grant')
+      }
+      const family = await strict.store.getFamily(first.id)
+      expect(family?.generation).toBe(2)
+      // Reuse of a superseded generation revokes the family.
+      expect(family?.revokedAt).toBeDefined()
+    }
+  })
+
+  it('refuses the losers of a compare-and-set race that began before the supersession', async () => {
+    const first = await strict.issuer.issue('both', { claims: { sub: 'u' } })
+    const jti = String((await openRefreshTokenForTest(strict, 'both', first.refreshToken)).claims.jti)
+    const presented = { fid: first.id, jti, sub: 'u', clientKid: 'both', expiresAt: strict.clock.now() + HOUR, refreshTTL: HOUR }
+    // The clock reading of every decision precedes the winner's supersession.
+    const before = strict.clock.now() - 1
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, () => decideRenewal(presented, 'refreshBoth', { store: strict.store, now: before, graceTTL: 0 })),
+    )
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1)
+    expect((await strict.store.getFamily(first.id))?.generation).toBe(2)
+  })
+})
+
+describe('the grace window boundary', () => {
+  it('ends graceTTL after the supersession', async () => {
+    const first = await f.issuer.issue('both', { claims: { sub: 'u' } })
+    await f.issuer.renew('both', first.refreshToken)
+    f.clock.advance(10_000)
+    await expectInvalidGrant(f.issuer.renew('both', first.refreshToken))
+  })
+})

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { KEY_CACHE_MAX_AGE } from '../../src/core/create-issuer.js'
 import type { KeyUse } from '../../src/store/contract.js'
 import { type CoreFixture, startIssuer, tempDir } from './helpers.js'
 
@@ -202,6 +203,27 @@ describe('rotation on request', () => {
     const pair = await a.issuer.issue('shop', { claims: { sub: 'u' } })
     // b has not seen the rotation, yet decrypts a token made for the new encryption key.
     expect((await b.issuer.renew('shop', pair.refreshToken)).id).toBe(pair.id)
+  })
+})
+
+describe('rotation by another instance', () => {
+  it('is signed with and published by this instance within twice the key cache lifetime', async () => {
+    const dir = await tempDir()
+    cleanups.push(() => rm(dir, { recursive: true, force: true }))
+    const a = await fixture({ dir })
+    await a.issuer.registerClient('shop')
+    const b = await fixture({ dir, adminToken: undefined as unknown as string })
+    b.clock.advance(a.clock.now() - b.clock.now())
+    const before = await b.issuer.issue('shop', { claims: { sub: 'u' } })
+
+    const rotated = await a.issuer.rotateKeys('shop')
+    expect(kidOf(before.accessToken)).not.toBe(rotated.pubSigKey.kid)
+    b.clock.advance(2 * KEY_CACHE_MAX_AGE)
+    const after = await b.issuer.issue('shop', { claims: { sub: 'u' } })
+    expect(kidOf(after.accessToken)).toBe(rotated.pubSigKey.kid)
+    expect((await b.issuer.jwks('shop')).keys.map((key) => key.kid).sort()).toEqual(
+      (await a.issuer.jwks('shop')).keys.map((key) => key.kid).sort(),
+    )
   })
 })
 

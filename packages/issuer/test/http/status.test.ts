@@ -24,6 +24,7 @@ describe('toErrorResponse', () => {
       expect(answer.status).toBe(status)
       expect(answer.body).toEqual({ error: code, error_description: `because ${code}` })
       expect(answer.headers['WWW-Authenticate'] !== undefined).toBe(status === 401)
+      expect(answer.headers['Retry-After'] !== undefined).toBe(status === 503)
     }
   })
 
@@ -42,6 +43,7 @@ describe('toErrorResponse', () => {
     expect(answer.status).toBe(503)
     expect(answer.body.error).toBe('temporarily_unavailable')
     expect(answer.body.error_description).not.toContain('/var/lib')
+    expect(answer.headers['Retry-After']).toBe('2')
   })
 
   it("answers a framework's 4xx error with 400 and without its message", () => {

@@ -66,7 +66,7 @@ if (url === undefined) {
       expect(store.schema).toBe(schema)
       expect(store.kind).toBe('postgres')
       expect(store.label).not.toContain('not-a-real-secret')
-      expect(store.label).toMatch(/^postgres [^ ]+:\d+\/\S+$/)
+      expect(store.label).toBe(`postgres ${withSecret.hostname}:${withSecret.port || '5432'}${withSecret.pathname} (schema ${schema})`)
     })
 
     it('refuses a schema of a newer version and one holding another application', async () => {

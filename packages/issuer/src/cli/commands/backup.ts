@@ -21,8 +21,13 @@ import { closeQuietly, openExistingStore } from '../store.js'
 export async function backup(options: CliOptions, io: Io): Promise<void> {
   const [destination] = options.args as [string]
   if (existsSync(destination)) throw new CliError(`${destination} exists; a backup never overwrites a file`)
+  if (options.store.kind === 'postgres') {
+    throw new CliError('`jwtis backup` copies a SQLite store; back up a PostgreSQL store with pg_dump')
+  }
   const opened = await openExistingStore(options)
+  const sqlite = opened.sqlite
   try {
+    if (sqlite === undefined) throw new CliError(`the store at ${opened.label} is not a SQLite file`)
     if (options.password !== undefined) {
       const meta = await opened.store.getMeta(KEYRING_META)
       try {
@@ -31,7 +36,7 @@ export async function backup(options: CliOptions, io: Io): Promise<void> {
         throw explainUnlockFailure(error, opened.label)
       }
     }
-    await opened.store.backup(destination)
+    await sqlite.backup(destination)
   } finally {
     await closeQuietly(opened.store)
   }
