@@ -8,7 +8,9 @@
  * - `POST /issue_token` and `POST /renew_token` over HTTP against the `jwtis` CLI in a child
  *   process on a durable SQLite file (every 200 is on disk), many requests in flight over
  *   keep-alive connections, with latency percentiles. The load comes from this process,
- *   which shares the machine's cores with the server: its client is kept light on purpose.
+ *   which shares the machine's cores with the server: its client is kept light on purpose;
+ * - the same two routes on PostgreSQL with one and with two `jwtis` processes, as ratios to
+ *   one process on SQLite (see `issuer/instances.ts`).
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -17,7 +19,7 @@ import { join } from 'node:path'
 import { createIssuer, createSqliteStore } from '@jwtis/issuer'
 import { compactDecrypt, compactVerify, createLocalJWKSet, jwtVerify } from 'jose'
 import { startCliServer } from './issuer/cli-server.js'
-import { createJsonPoster, runLoad } from './issuer/http-load.js'
+import { type IssueRenewResult, loadIssueRenew, measureInstances } from './issuer/instances.js'
 import { createRawPairMinter, type RawPair } from './issuer/raw-pair.js'
 import { measure } from './lib/measure.js'
 import { type Case, printCase, printTargets } from './lib/report.js'
@@ -31,6 +33,14 @@ const PASSWORD = 'bench-password-not-a-secret'
 const ADMIN_TOKEN = 'bench-admin-token-not-a-secret'
 const ISSUER = 'JWTIS'
 const KID = 'bench'
+const HTTP_LOAD = {
+  connections: HTTP_CONNECTIONS,
+  budgetMs: HTTP_BUDGET_MS,
+  warmupMs: WARMUP_MS,
+  password: PASSWORD,
+  adminToken: ADMIN_TOKEN,
+  kid: KID,
+}
 
 const TARGETS = {
   mint: { ratio: 1.0, label: 'pairs through the core' },
@@ -116,32 +126,13 @@ async function measureCore(folder: string, rawOpsPerSec: number): Promise<Case> 
 }
 
 /** Issue and renew over HTTP against the CLI on a durable SQLite file. */
-async function measureHttp(folder: string, rawOpsPerSec: number): Promise<{ entry: Case; notes: string[] }> {
+async function measureHttp(
+  folder: string,
+  rawOpsPerSec: number,
+): Promise<{ entry: Case; notes: string[]; rates: IssueRenewResult }> {
   const server = await startCliServer({ dbPath: join(folder, 'http.db'), password: PASSWORD, adminToken: ADMIN_TOKEN })
-  const { post, close } = createJsonPoster(server.url, HTTP_CONNECTIONS)
   try {
-    const registered = await post(`/register/${KID}`, ADMIN_TOKEN, {})
-    const clientToken = registered.client_token as string
-    const refreshTokens: string[] = []
-    let next = 0
-    const issue = await runLoad(
-      async () => {
-        const pair = await post('/issue_token', clientToken, { kid: KID, claims: { sub: `user-${next++}` } })
-        refreshTokens.push(pair.refresh_token as string)
-      },
-      { budgetMs: HTTP_BUDGET_MS, warmupMs: WARMUP_MS, concurrency: HTTP_CONNECTIONS },
-    )
-    // Each renew takes a current refresh token from the pool and puts its successor back,
-    // so no two requests in flight ever present the same family.
-    check(refreshTokens.length > HTTP_CONNECTIONS, 'enough refresh tokens to renew')
-    const renew = await runLoad(
-      async () => {
-        const token = refreshTokens.shift()!
-        const pair = await post('/renew_token', clientToken, { kid: KID, refresh_token: token })
-        refreshTokens.push(pair.refresh_token as string)
-      },
-      { budgetMs: HTTP_BUDGET_MS, warmupMs: WARMUP_MS, concurrency: HTTP_CONNECTIONS },
-    )
+    const { issue, renew } = await loadIssueRenew([server.url], HTTP_LOAD)
     const latency = (what: string, r: { p50Ms: number; p99Ms: number }): string =>
       `  ${what.padEnd(20)} p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`
     return {
@@ -154,9 +145,9 @@ async function measureHttp(folder: string, rawOpsPerSec: number): Promise<{ entr
         ],
       },
       notes: ['  latency:', latency('POST /issue_token', issue), latency('POST /renew_token', renew)],
+      rates: { issue, renew },
     }
   } finally {
-    close()
     await server.stop()
   }
 }
@@ -182,6 +173,8 @@ export async function run(): Promise<void> {
     const http = await measureHttp(durable, raw)
     printCase(http.entry)
     for (const line of http.notes) console.log(line)
+    const instances = await measureInstances(http.rates, { ...HTTP_LOAD, budgetMs: BUDGET_MS })
+    for (const entry of instances) printCase(entry)
     printTargets([mint, http.entry])
   } finally {
     rmSync(durable, { recursive: true, force: true })

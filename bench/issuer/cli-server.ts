@@ -1,4 +1,4 @@
-/** The issuer as users run it: the built `jwtis` CLI in a child process, on a real SQLite file. */
+/** The issuer as users run it: the built `jwtis` CLI in a child process, on a real SQLite file or PostgreSQL. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,17 +11,21 @@ export interface CliServer {
 }
 
 /**
- * Starts `jwtis -l 127.0.0.1:0` on `dbPath` and resolves once it prints `listening on URL`.
+ * Starts `jwtis -l 127.0.0.1:0` on the SQLite file `dbPath` or the PostgreSQL `storeUrl`, and
+ * resolves once it prints `listening on URL`.
  *
  * @example
  * ```ts
  * const server = await startCliServer({ dbPath, password, adminToken })
  * ```
  */
-export function startCliServer(options: { dbPath: string; password: string; adminToken: string }): Promise<CliServer> {
+export function startCliServer(
+  options: ({ dbPath: string } | { storeUrl: string }) & { password: string; adminToken: string },
+): Promise<CliServer> {
   const packageDir = dirname(fileURLToPath(import.meta.resolve('@jwtis/issuer/package.json')))
   const main = join(packageDir, 'dist', 'cli', 'main.js')
-  const child: ChildProcess = spawn(process.execPath, [main, '-l', '127.0.0.1:0', '-d', options.dbPath], {
+  const store = 'dbPath' in options ? ['-d', options.dbPath] : ['--store', options.storeUrl]
+  const child: ChildProcess = spawn(process.execPath, [main, '-l', '127.0.0.1:0', ...store], {
     env: { ...process.env, JWTIS_PSWD: options.password, JWTIS_ADMIN_TOKEN: options.adminToken },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

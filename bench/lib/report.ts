@@ -19,6 +19,8 @@ export interface Row {
 export interface Case {
   title: string
   rows: Row[]
+  /** The ratio column's heading. Default `x raw`. */
+  ratioLabel?: string
 }
 
 const NAME_WIDTH = 34
@@ -45,7 +47,7 @@ export function ratioOf(row: Row, rows: readonly Row[]): number {
 /** Prints one case as a table. */
 export function printCase(entry: Case): void {
   console.log(`\n${entry.title}`)
-  console.log(`  ${'implementation'.padEnd(NAME_WIDTH)}${'ops/s'.padStart(12)}${'x raw'.padStart(9)}  target`)
+  console.log(`  ${'implementation'.padEnd(NAME_WIDTH)}${'ops/s'.padStart(12)}${(entry.ratioLabel ?? 'x raw').padStart(9)}  target`)
   for (const row of entry.rows) {
     const ratio = ratioOf(row, entry.rows)
     let target = ''
