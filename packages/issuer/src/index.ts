@@ -31,4 +31,6 @@ export type {
   Store,
 } from './store/contract.js'
 export { StoreError, type StoreErrorCode } from './store/errors.js'
+export { createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './store/postgres.js'
+export type { PostgresConnectionOptions } from './store/postgres-pool.js'
 export { createSqliteStore, type SqliteStore, type SqliteStoreOptions } from './store/sqlite.js'
