@@ -5,8 +5,8 @@
 import { decodeProtectedHeader } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { adminQuery, pgTestUrl } from '../store/postgres-schemas.js'
-import { assertBuilt, type ServerProcess } from './helpers.js'
-import { ADMIN, call, eventually, familyRow, register, type SharedSchema, sharedSchema } from './instances.js'
+import { assertBuilt, runCli, type ServerProcess } from './helpers.js'
+import { ADMIN, call, eventually, familyRow, PASSWORD, register, type SharedSchema, sharedSchema } from './instances.js'
 
 const base = pgTestUrl('the multi-instance tests')
 
@@ -69,6 +69,15 @@ describe.skipIf(base === undefined)('several instances on one PostgreSQL databas
     const renewed = await renew(strict[0], pair.refresh)
     expect(renewed.status).toBe(200)
     expect(renewed.body['id']).toBe(pair.id)
+  })
+
+  it('lets operator commands work on the shared store; backup points to pg_dump', async () => {
+    const list = await runCli(['client', 'list', '--store', shared.url, '-p', PASSWORD])
+    expect(list.code).toBe(0)
+    expect(list.stdout).toMatch(/^shop\b/m)
+    const backup = await runCli(['backup', '/nonexistent/never-written.db', '--store', shared.url, '-p', PASSWORD])
+    expect(backup.code).toBe(1)
+    expect(backup.stderr).toMatch(/pg_dump/)
   })
 
   it('with --graceTTL 0s, each of 20 races of 10 concurrent renews split across two instances has exactly one winner', async () => {

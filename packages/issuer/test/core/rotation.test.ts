@@ -17,6 +17,17 @@ async function fixture(options: Parameters<typeof startIssuer>[0] = {}): Promise
   return f
 }
 
+/** Two instances on one store file, their clocks together, with the client `shop` registered through the first. */
+async function twoInstancesWithShop(): Promise<[CoreFixture, CoreFixture]> {
+  const dir = await tempDir()
+  cleanups.push(() => rm(dir, { recursive: true, force: true }))
+  const a = await fixture({ dir })
+  await a.issuer.registerClient('shop')
+  const b = await fixture({ dir, adminToken: undefined as unknown as string })
+  b.clock.advance(a.clock.now() - b.clock.now())
+  return [a, b]
+}
+
 async function idsIn(f: CoreFixture, kid: string, use: KeyUse, state: 'current' | 'next' | 'retired'): Promise<string[]> {
   return (await f.store.listKeys({ clientKid: kid, states: [state] })).filter((key) => key.use === use).map((key) => key.id)
 }
@@ -191,12 +202,7 @@ describe('rotation on request', () => {
   })
 
   it("is seen by another instance when it meets the new keys' ids", async () => {
-    const dir = await tempDir()
-    cleanups.push(() => rm(dir, { recursive: true, force: true }))
-    const a = await fixture({ dir })
-    await a.issuer.registerClient('shop')
-    const b = await fixture({ dir, adminToken: undefined as unknown as string })
-    b.clock.advance(a.clock.now() - b.clock.now())
+    const [a, b] = await twoInstancesWithShop()
     await b.issuer.getKeys('shop') // b caches the keys as they are
 
     await a.issuer.rotateKeys('shop')
@@ -208,12 +214,7 @@ describe('rotation on request', () => {
 
 describe('rotation by another instance', () => {
   it('is signed with and published by this instance within twice the key cache lifetime', async () => {
-    const dir = await tempDir()
-    cleanups.push(() => rm(dir, { recursive: true, force: true }))
-    const a = await fixture({ dir })
-    await a.issuer.registerClient('shop')
-    const b = await fixture({ dir, adminToken: undefined as unknown as string })
-    b.clock.advance(a.clock.now() - b.clock.now())
+    const [a, b] = await twoInstancesWithShop()
     const before = await b.issuer.issue('shop', { claims: { sub: 'u' } })
 
     const rotated = await a.issuer.rotateKeys('shop')
