@@ -27,6 +27,7 @@ CREATE TABLE clients (
   token_hash TEXT NOT NULL UNIQUE,
   config TEXT NOT NULL,
   created_at BIGINT NOT NULL,
+  mac TEXT,
   seq BIGINT GENERATED ALWAYS AS IDENTITY
 );
 
@@ -42,6 +43,7 @@ CREATE TABLE keys (
   activated_at BIGINT,
   expires_at BIGINT NOT NULL,
   retire_until BIGINT,
+  publish_until BIGINT,
   seq BIGINT GENERATED ALWAYS AS IDENTITY
 );
 CREATE INDEX keys_by_client ON keys (client_kid, use, state);

@@ -7,19 +7,22 @@
  * and use. Multi-row changes run in one transaction.
  */
 import type pg from 'pg'
-import type {
-  ClientConfig,
-  ClientRecord,
-  FamilyAdvance,
-  FamilyRecord,
-  KeyRecord,
-  KeyRotation,
-  KeyState,
-  KeyUse,
-  Store,
-} from './contract.js'
+import type { FamilyAdvance, KeyRecord, KeyRotation, Store } from './contract.js'
 import { StoreError } from './errors.js'
 import { createStorePool, type PostgresConnectionOptions, storeFailure } from './postgres-pool.js'
+import {
+  CLIENT_COLUMNS,
+  type ClientRow,
+  FAMILY_COLUMNS,
+  type FamilyRow,
+  INSERT_KEY,
+  KEY_COLUMNS,
+  type KeyRow,
+  keyValues,
+  toClient,
+  toFamily,
+  toKey,
+} from './postgres-rows.js'
 import { migrate } from './postgres-schema.js'
 
 /** Options of {@link createPostgresStore}. */
@@ -31,105 +34,6 @@ export interface PostgresStore extends Store {
   readonly label: string
   /** The schema that holds the tables. */
   readonly schema: string
-}
-
-interface ClientRow {
-  kid: string
-  token_hash: string
-  config: string
-  created_at: number
-}
-
-interface KeyRow {
-  id: string
-  client_kid: string
-  use: KeyUse
-  state: KeyState
-  alg: string
-  public_jwk: string
-  sealed_private: string
-  created_at: number
-  activated_at: number | null
-  expires_at: number
-  retire_until: number | null
-}
-
-interface FamilyRow {
-  id: string
-  client_kid: string
-  sub: string
-  jti: string
-  generation: number
-  prev_jti: string | null
-  superseded_at: number | null
-  expires_at: number
-  max_expires_at: number
-  revoked_at: number | null
-  created_at: number
-}
-
-function toClient(row: ClientRow): ClientRecord {
-  return { kid: row.kid, tokenHash: row.token_hash, config: JSON.parse(row.config) as ClientConfig, createdAt: row.created_at }
-}
-
-function toKey(row: KeyRow): KeyRecord {
-  const key: KeyRecord = {
-    id: row.id,
-    clientKid: row.client_kid,
-    use: row.use,
-    state: row.state,
-    alg: row.alg,
-    publicJwk: row.public_jwk,
-    sealedPrivate: row.sealed_private,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-  }
-  if (row.activated_at !== null) key.activatedAt = row.activated_at
-  if (row.retire_until !== null) key.retireUntil = row.retire_until
-  return key
-}
-
-function toFamily(row: FamilyRow): FamilyRecord {
-  const family: FamilyRecord = {
-    id: row.id,
-    clientKid: row.client_kid,
-    sub: row.sub,
-    jti: row.jti,
-    generation: row.generation,
-    expiresAt: row.expires_at,
-    maxExpiresAt: row.max_expires_at,
-    createdAt: row.created_at,
-  }
-  if (row.prev_jti !== null) family.prevJti = row.prev_jti
-  if (row.superseded_at !== null) family.supersededAt = row.superseded_at
-  if (row.revoked_at !== null) family.revokedAt = row.revoked_at
-  return family
-}
-
-const CLIENT_COLUMNS = 'kid, token_hash, config, created_at'
-const KEY_COLUMNS =
-  'id, client_kid, use, state, alg, public_jwk, sealed_private, created_at, activated_at, expires_at, retire_until'
-const FAMILY_COLUMNS =
-  'id, client_kid, sub, jti, generation, prev_jti, superseded_at, expires_at, max_expires_at, revoked_at, created_at'
-
-// Without a conflict target, DO NOTHING also covers the one-next-key index: a second next
-// key of a client and use (two instances generating at once) is refused like a duplicate id.
-const INSERT_KEY = `INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`
-
-function keyValues(key: KeyRecord): unknown[] {
-  return [
-    key.id,
-    key.clientKid,
-    key.use,
-    key.state,
-    key.alg,
-    key.publicJwk,
-    key.sealedPrivate,
-    key.createdAt,
-    key.activatedAt ?? null,
-    key.expiresAt,
-    key.retireUntil ?? null,
-  ]
 }
 
 /** Something that runs queries: the pool, or one connection inside a transaction. */
@@ -279,8 +183,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     insertClient: (client, keys) =>
       transact(async (db) => {
         const inserted = await db.query(
-          `INSERT INTO clients (${CLIENT_COLUMNS}) VALUES ($1, $2, $3, $4) ON CONFLICT (kid) DO NOTHING`,
-          [client.kid, client.tokenHash, JSON.stringify(client.config), client.createdAt],
+          `INSERT INTO clients (${CLIENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kid) DO NOTHING`,
+          [client.kid, client.tokenHash, JSON.stringify(client.config), client.createdAt, client.mac ?? null],
         )
         if (inserted.rowCount === 0) return false
         for (const key of keys) {
@@ -300,6 +204,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       ),
     listClients: async () =>
       (await rows<ClientRow>(`SELECT ${CLIENT_COLUMNS} FROM clients ORDER BY created_at, seq`)).map(toClient),
+    setClientMac: async (kid, mac) => (await count('UPDATE clients SET mac = $2 WHERE kid = $1', [kid, mac])) > 0,
     // Keys and families go with it (ON DELETE CASCADE), in the same statement.
     deleteClient: async (kid) => (await count('DELETE FROM clients WHERE kid = $1', [kid])) > 0,
 
@@ -318,9 +223,9 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       transact(async (db) => {
         // The row lock makes a concurrent rotation wait, then find the key no longer current.
         const retired = await db.query(
-          `UPDATE keys SET state = 'retired', retire_until = $4
+          `UPDATE keys SET state = 'retired', retire_until = $4, publish_until = least($5::bigint, $4::bigint)
            WHERE id = $1 AND client_kid = $2 AND use = $3 AND state = 'current'`,
-          [r.expectCurrentId, r.clientKid, r.use, r.retireUntil],
+          [r.expectCurrentId, r.clientKid, r.use, r.retireUntil, r.publishUntil],
         )
         if (retired.rowCount === 0) return false
         const promoted = await db.query(
