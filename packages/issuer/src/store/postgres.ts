@@ -10,20 +10,8 @@ import type pg from 'pg'
 import type { FamilyAdvance, KeyRecord, KeyRotation, Store } from './contract.js'
 import { StoreError } from './errors.js'
 import { createStorePool, type PostgresConnectionOptions, storeFailure } from './postgres-pool.js'
-import {
-  CLIENT_COLUMNS,
-  type ClientRow,
-  FAMILY_COLUMNS,
-  type FamilyRow,
-  INSERT_KEY,
-  KEY_COLUMNS,
-  type KeyRow,
-  keyValues,
-  toClient,
-  toFamily,
-  toKey,
-} from './postgres-rows.js'
 import { migrate } from './postgres-schema.js'
+import { type ClientRow, type FamilyRow, KEY_COLUMNS, type KeyRow, maybe, toClient, toFamily, toKey } from './rows.js'
 
 /** Options of {@link createPostgresStore}. */
 export interface PostgresStoreOptions extends PostgresConnectionOptions {}
@@ -34,6 +22,31 @@ export interface PostgresStore extends Store {
   readonly label: string
   /** The schema that holds the tables. */
   readonly schema: string
+}
+
+const CLIENT_COLUMNS: string = 'kid, token_hash, config, created_at, mac'
+const FAMILY_COLUMNS: string =
+  'id, client_kid, sub, jti, generation, prev_jti, superseded_at, expires_at, max_expires_at, revoked_at, created_at'
+
+// Without a conflict target, DO NOTHING also covers the one-next-key index: a second next
+// key of a client and use (two instances generating at once) is refused like a duplicate id.
+const INSERT_KEY: string = `INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`
+
+function keyValues(key: KeyRecord): unknown[] {
+  return [
+    key.id,
+    key.clientKid,
+    key.use,
+    key.state,
+    key.alg,
+    key.publicJwk,
+    key.sealedPrivate,
+    key.createdAt,
+    key.activatedAt ?? null,
+    key.expiresAt,
+    key.retireUntil ?? null,
+    key.publishUntil ?? null,
+  ]
 }
 
 /** Something that runs queries: the pool, or one connection inside a transaction. */
@@ -296,8 +309,4 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       ]),
     purgeFamilies: (now) => count('DELETE FROM families WHERE max_expires_at <= $1', [now]),
   }
-}
-
-function maybe<R, T>(row: R | undefined, map: (row: R) => T): T | undefined {
-  return row === undefined ? undefined : map(row)
 }

@@ -10,18 +10,9 @@ import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, realpathSync, renameSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type Database from 'better-sqlite3'
-import type {
-  ClientConfig,
-  ClientRecord,
-  FamilyAdvance,
-  FamilyRecord,
-  KeyRecord,
-  KeyRotation,
-  KeyState,
-  KeyUse,
-  Store,
-} from './contract.js'
+import type { ClientRecord, FamilyAdvance, KeyRecord, KeyRotation, Store } from './contract.js'
 import { StoreError } from './errors.js'
+import { type ClientRow, type FamilyRow, KEY_COLUMNS, type KeyRow, maybe, toClient, toFamily, toKey } from './rows.js'
 import { openStoreFile } from './sqlite-open.js'
 import { createSchema } from './sqlite-schema.js'
 
@@ -46,72 +37,6 @@ export interface SqliteStore extends Store {
   backup(destination: string): Promise<void>
 }
 
-interface ClientRow {
-  kid: string
-  token_hash: string
-  config: string
-  created_at: number
-  mac: string | null
-}
-
-interface KeyRow {
-  id: string
-  client_kid: string
-  use: KeyUse
-  state: KeyState
-  alg: string
-  public_jwk: string
-  sealed_private: string
-  created_at: number
-  activated_at: number | null
-  expires_at: number
-  retire_until: number | null
-  publish_until: number | null
-}
-
-interface FamilyRow {
-  id: string
-  client_kid: string
-  sub: string
-  jti: string
-  generation: number
-  prev_jti: string | null
-  superseded_at: number | null
-  expires_at: number
-  max_expires_at: number
-  revoked_at: number | null
-  created_at: number
-}
-
-function toClient(row: ClientRow): ClientRecord {
-  const client: ClientRecord = {
-    kid: row.kid,
-    tokenHash: row.token_hash,
-    config: JSON.parse(row.config) as ClientConfig,
-    createdAt: row.created_at,
-  }
-  if (row.mac !== null) client.mac = row.mac
-  return client
-}
-
-function toKey(row: KeyRow): KeyRecord {
-  const key: KeyRecord = {
-    id: row.id,
-    clientKid: row.client_kid,
-    use: row.use,
-    state: row.state,
-    alg: row.alg,
-    publicJwk: row.public_jwk,
-    sealedPrivate: row.sealed_private,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-  }
-  if (row.activated_at !== null) key.activatedAt = row.activated_at
-  if (row.retire_until !== null) key.retireUntil = row.retire_until
-  if (row.publish_until !== null) key.publishUntil = row.publish_until
-  return key
-}
-
 function keyParams(key: KeyRecord): Record<string, unknown> {
   return {
     id: key.id,
@@ -129,25 +54,6 @@ function keyParams(key: KeyRecord): Record<string, unknown> {
   }
 }
 
-function toFamily(row: FamilyRow): FamilyRecord {
-  const family: FamilyRecord = {
-    id: row.id,
-    clientKid: row.client_kid,
-    sub: row.sub,
-    jti: row.jti,
-    generation: row.generation,
-    expiresAt: row.expires_at,
-    maxExpiresAt: row.max_expires_at,
-    createdAt: row.created_at,
-  }
-  if (row.prev_jti !== null) family.prevJti = row.prev_jti
-  if (row.superseded_at !== null) family.supersededAt = row.superseded_at
-  if (row.revoked_at !== null) family.revokedAt = row.revoked_at
-  return family
-}
-
-const KEY_COLUMNS =
-  'id, client_kid, use, state, alg, public_jwk, sealed_private, created_at, activated_at, expires_at, retire_until, publish_until'
 const KEY_VALUES =
   '@id, @client_kid, @use, @state, @alg, @public_jwk, @sealed_private, @created_at, @activated_at, @expires_at, @retire_until, @publish_until'
 /** The states filter is a JSON array of states, or NULL for all. */
@@ -469,10 +375,6 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       await backupTo(db, path, destination)
     },
   }
-}
-
-function maybe<R, T>(row: R | undefined, map: (row: R) => T): T | undefined {
-  return row === undefined ? undefined : map(row)
 }
 
 /** Copies the live database beside `destination`, then renames it into place. */

@@ -1,4 +1,7 @@
-/** Rows of the PostgreSQL store's tables, and how they map to the store's records. */
+/**
+ * Rows of the stores' tables, the same in SQLite and PostgreSQL, and how they map to the
+ * records of the store contract.
+ */
 import type { ClientConfig, ClientRecord, FamilyRecord, KeyRecord, KeyState, KeyUse } from './contract.js'
 
 export interface ClientRow {
@@ -84,29 +87,11 @@ export function toFamily(row: FamilyRow): FamilyRecord {
   return family
 }
 
-export const CLIENT_COLUMNS: string = 'kid, token_hash, config, created_at, mac'
+/** The key table's columns, in the order both stores write them. */
 export const KEY_COLUMNS: string =
   'id, client_kid, use, state, alg, public_jwk, sealed_private, created_at, activated_at, expires_at, retire_until, publish_until'
-export const FAMILY_COLUMNS: string =
-  'id, client_kid, sub, jti, generation, prev_jti, superseded_at, expires_at, max_expires_at, revoked_at, created_at'
 
-// Without a conflict target, DO NOTHING also covers the one-next-key index: a second next
-// key of a client and use (two instances generating at once) is refused like a duplicate id.
-export const INSERT_KEY: string = `INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`
-
-export function keyValues(key: KeyRecord): unknown[] {
-  return [
-    key.id,
-    key.clientKid,
-    key.use,
-    key.state,
-    key.alg,
-    key.publicJwk,
-    key.sealedPrivate,
-    key.createdAt,
-    key.activatedAt ?? null,
-    key.expiresAt,
-    key.retireUntil ?? null,
-    key.publishUntil ?? null,
-  ]
+/** A mapped row, or undefined for no row. */
+export function maybe<R, T>(row: R | undefined, map: (row: R) => T): T | undefined {
+  return row === undefined ? undefined : map(row)
 }
