@@ -4,8 +4,16 @@
  * one creates the tables and the others find them made. Each migration commits together
  * with its row in `jwtis_migrations`, so a crash leaves whole versions only.
  */
-import type { PoolClient } from 'pg'
+import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg'
 import { StoreError } from './errors.js'
+
+/** How long a start may wait for the migration lock and the migrations, in milliseconds. */
+const MIGRATION_TIMEOUT_MS = 60_000
+
+/** The migration's connection, with its longer deadlines. */
+interface Session {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>
+}
 
 /** One step of the schema, applied once, in order. */
 interface Migration {
@@ -84,7 +92,14 @@ const OWN_TABLES = ['meta', 'clients', 'keys', 'families']
  * @throws StoreError (`unusable`) when the schema is newer than this code or holds
  * another application's tables.
  */
-export async function migrate(client: PoolClient, schema: string, label: string): Promise<void> {
+export async function migrate(connection: PoolClient, schema: string, label: string): Promise<void> {
+  // Waiting for another instance's migration, or a slow DDL, may outlast the statement
+  // deadlines of ordinary calls: this connection gets its own (and is closed afterwards).
+  await connection.query(`SET statement_timeout = ${MIGRATION_TIMEOUT_MS}`)
+  const client: Session = {
+    query: <R extends QueryResultRow>(text: string, values: unknown[] = []) =>
+      connection.query<R>({ text, values, query_timeout: MIGRATION_TIMEOUT_MS + 1000 } as QueryConfig),
+  }
   const lock = `jwtis-migrate:${schema}`
   await client.query('SELECT pg_advisory_lock(hashtext($1))', [lock])
   try {
@@ -124,7 +139,7 @@ export async function migrate(client: PoolClient, schema: string, label: string)
   }
 }
 
-async function applyMigration(client: PoolClient, schema: string, migration: Migration): Promise<void> {
+async function applyMigration(client: Session, schema: string, migration: Migration): Promise<void> {
   const q = quoteIdentifier(schema)
   await client.query('BEGIN')
   try {

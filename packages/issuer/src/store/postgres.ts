@@ -79,10 +79,9 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       const client = await pool.connect()
       try {
         await migrate(client, schema, label)
-        client.release()
-      } catch (err) {
+      } finally {
+        // Its session settings are the migration's: never hand it to an ordinary call.
         client.release(true)
-        throw err
       }
     })().catch((err: unknown) => {
       // A later call tries again (the database may come back).

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
 import { StoreError } from '../../src/store/errors.js'
@@ -56,6 +57,27 @@ if (url === undefined) {
       expect((await stores[4]!.getClient(kid))?.kid).toBe(kid)
     })
 
+    it("waits for another instance's migration longer than an ordinary statement may run", async () => {
+      const schema = freshSchema()
+      const holder = new pg.Client({ connectionString: base, query_timeout: 10_000 })
+      await holder.connect()
+      try {
+        await holder.query('SELECT pg_advisory_lock(hashtext($1))', [`jwtis-migrate:${schema}`])
+        const store = open(schema, { statementTimeout: 500 })
+        const init = store.init().then(
+          () => 'done',
+          (e: unknown) => e,
+        )
+        // Past both the statement timeout and the client's own deadline of ordinary calls.
+        await sleep(2500)
+        await holder.query('SELECT pg_advisory_unlock(hashtext($1))', [`jwtis-migrate:${schema}`])
+        expect(await init).toBe('done')
+        expect(await store.getMeta('schema_version')).toBe('1')
+      } finally {
+        await holder.end()
+      }
+    })
+
     it('takes the schema from the URL and names no credential', async () => {
       const schema = freshSchema()
       const withSecret = new URL(base)
@@ -100,7 +122,8 @@ if (url === undefined) {
 
     it('a statement cut by pg_terminate_backend fails as unavailable; the next call reconnects', async () => {
       const store = open(freshSchema())
-      await store.init()
+      // A pooled connection, so the call below waits on the lock in a statement, not while connecting.
+      expect(await store.getMeta('schema_version')).toBe('1')
       const holder = new pg.Client({ connectionString: base, query_timeout: 10_000 })
       await holder.connect()
       try {
