@@ -2,8 +2,8 @@
  * Why a store refused: `unusable` (the file or database is truncated, corrupted, foreign,
  * of a newer schema, locked or unreadable: fix or restore it), `closed` (used after
  * `close()`), `unavailable` (the database could not be reached or did not answer in time:
- * retry later; nothing was half-applied), `failed` (a read or write failed; nothing was
- * half-applied).
+ * retry later; a write was made whole or not at all, and the answer may have been lost),
+ * `failed` (a read or write failed; nothing was half-applied).
  */
 export type StoreErrorCode = 'unusable' | 'closed' | 'unavailable' | 'failed'
 
