@@ -29,6 +29,8 @@ export interface PostgresConnectionOptions {
 /** A checked pool and how to name it in messages. */
 export interface StorePool {
   pool: pg.Pool
+  /** One connection for readiness probes. */
+  probe: pg.Pool
   schema: string
   /** `postgres host:port/database`, and the schema unless `public`: never a user name or password. */
   label: string
@@ -80,9 +82,8 @@ export function createStorePool(options: PostgresConnectionOptions): StorePool {
   const label = schema === 'public' ? where : `${where} (schema ${schema})`
   const connectTimeout = positive('connectTimeout', options.connectTimeout, 3000)
   const statementTimeout = positive('statementTimeout', options.statementTimeout, 3000)
-  const pool = new pg.Pool({
+  const config: pg.PoolConfig = {
     connectionString,
-    max: positive('maxConnections', options.maxConnections, 10),
     // Also bounds the wait for a free connection when all are busy.
     connectionTimeoutMillis: connectTimeout,
     idleTimeoutMillis: 30_000,
@@ -96,11 +97,15 @@ export function createStorePool(options: PostgresConnectionOptions): StorePool {
     application_name: 'jwtis',
     options: `-c search_path=${quoteIdentifier(schema)}`,
     types,
-  })
+  }
+  const pool = new pg.Pool({ ...config, max: positive('maxConnections', options.maxConnections, 10) })
+  // Readiness asks whether the database answers, not whether a busy pool has a free
+  // connection: its probe has a connection of its own.
+  const probe = new pg.Pool({ ...config, max: 1 })
   // A pooled connection that the server drops while idle reports here; the pool discards it
   // and the next call connects anew. Without a listener the process would crash.
-  pool.on('error', () => undefined)
-  return { pool, schema, label }
+  for (const each of [pool, probe]) each.on('error', () => undefined)
+  return { pool, probe, schema, label }
 }
 
 /** SQLSTATE classes and codes that mean "the database is away or overloaded: retry". */

@@ -66,7 +66,7 @@ type Queryable = Pick<pg.PoolClient, 'query'>
  * ```
  */
 export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
-  const { pool, schema, label } = createStorePool(options)
+  const { pool, probe, schema, label } = createStorePool(options)
   let closed = false
   let migrated: Promise<void> | undefined
 
@@ -158,7 +158,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     ping: async () => {
       if (closed) return false
       try {
-        await pool.query('SELECT 1')
+        await probe.query('SELECT 1')
         return true
       } catch {
         return false
@@ -168,7 +168,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       if (closed) return
       closed = true
       await migrated?.catch(() => undefined)
-      await pool.end()
+      await Promise.all([pool.end(), probe.end()])
     },
 
     getMeta: async (name) =>

@@ -30,7 +30,7 @@ if (url === undefined) {
   describe('createPostgresStore', () => {
     const opened: PostgresStore[] = []
     const schemas: string[] = []
-    function open(schema: string, extra: { url?: string; statementTimeout?: number } = {}): PostgresStore {
+    function open(schema: string, extra: { url?: string; statementTimeout?: number; maxConnections?: number } = {}): PostgresStore {
       const store = createPostgresStore({ url: extra.url ?? base, schema, ...extra })
       opened.push(store)
       return store
@@ -151,6 +151,31 @@ if (url === undefined) {
       await store.setMeta({ a: '2' })
       expect(await store.getMeta('a')).toBe('2')
       expect(await store.ping()).toBe(true)
+    })
+
+    it('answers ping while every pooled connection waits on a lock', async () => {
+      const store = open(freshSchema(), { maxConnections: 1 })
+      expect(await store.getMeta('schema_version')).toBe('1')
+      const holder = new pg.Client({ connectionString: base, query_timeout: 10_000 })
+      await holder.connect()
+      try {
+        await holder.query('BEGIN')
+        await holder.query(`LOCK TABLE "${store.schema}".meta IN ACCESS EXCLUSIVE MODE`)
+        const blocked = store.setMeta({ a: '1' }).catch((e: unknown) => e)
+        const holderPid = (await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number
+        for (let i = 0; i < 100; i++) {
+          const waiting = await holder.query('SELECT pid FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))', [
+            holderPid,
+          ])
+          if ((waiting.rowCount ?? 0) > 0) break
+          await sleep(20)
+        }
+        expect(await store.ping()).toBe(true)
+        await holder.query('ROLLBACK')
+        expect(await blocked).toBeUndefined()
+      } finally {
+        await holder.end()
+      }
     })
 
     it('rejects bad options with TypeError', () => {
