@@ -96,22 +96,26 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     await ensureSchema()
   }
 
-  async function rows<R extends pg.QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<R[]> {
+  /** One statement on a pooled connection; a `name` makes it a prepared statement of each connection. */
+  async function query<R extends pg.QueryResultRow>(
+    text: string,
+    values: unknown[],
+    name: string | undefined,
+  ): Promise<pg.QueryResult<R>> {
     await ready()
     try {
-      return (await pool.query<R>(name === undefined ? { text, values } : { name, text, values })).rows
+      return await pool.query<R>(name === undefined ? { text, values } : { name, text, values })
     } catch (err) {
       throw failure(err)
     }
   }
 
+  async function rows<R extends pg.QueryResultRow>(text: string, values: unknown[] = [], name?: string): Promise<R[]> {
+    return (await query<R>(text, values, name)).rows
+  }
+
   async function count(text: string, values: unknown[], name?: string): Promise<number> {
-    await ready()
-    try {
-      return (await pool.query(name === undefined ? { text, values } : { name, text, values })).rowCount ?? 0
-    } catch (err) {
-      throw failure(err)
-    }
+    return (await query(text, values, name)).rowCount ?? 0
   }
 
   /** Runs `body` in one transaction; rolls back when it throws or returns false. */
