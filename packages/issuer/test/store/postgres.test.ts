@@ -9,12 +9,8 @@ import { makeClient, makeKey } from './records.js'
 
 const url = pgTestUrl('the store tests')
 
-if (url === undefined) {
-  describe.skip('PostgreSQL store (JWTIS_TEST_PG_URL unset)', () => {
-    it('needs PostgreSQL', () => {})
-  })
-} else {
-  const base = url
+describe.skipIf(url === undefined)('PostgreSQL store', () => {
+  const base = url ?? ''
   describeStoreConformance('postgres', async () => {
     const schema = testSchemaName()
     const store = createPostgresStore({ url: base, schema })
@@ -184,4 +180,4 @@ if (url === undefined) {
       expect(() => createPostgresStore({ url: base, maxConnections: 0 })).toThrow(TypeError)
     })
   })
-}
+})
