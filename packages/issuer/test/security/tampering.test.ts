@@ -110,7 +110,8 @@ describe('a store edited without its password is refused at start, naming the re
   it('the CLI exits 1 with a line naming the record', async () => {
     const { id } = currentSigKey('blog')
     edit('UPDATE keys SET public_jwk = ? WHERE id = ?', JSON.stringify(attackerKey().publicJwk), id)
-    const result = await runCli(['client', 'list', '-d', join(dir, 'keys.db'), '-p', password])
+    // Through the environment: a random password may begin with '-', which a flag parser reads as an option.
+    const result = await runCli(['client', 'list', '-d', join(dir, 'keys.db')], { JWTIS_PSWD: password })
     expect(result.code).toBe(1)
     expect(result.stderr).toContain(`key "${id}" of client "blog"`)
     expect(result.stderr).not.toContain(password)
