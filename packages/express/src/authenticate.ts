@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import { type ChallengeOptions, bearerError, DEFAULT_RETRY_AFTER } from './challenge.js'
 import { type ClaimExpectation, checkExpectations, failingClaim, hasScopes } from './checks.js'
 import { extractToken, type TokenLocations } from './extract/token.js'
-import { LINK_CLAIM } from './links/link-claim.js'
+import { isLinkToken } from './links/link-claim.js'
 import type { AuthPayload, AuthResult } from './types.js'
 import { resolveVerifier, type VerifierSource } from './verifier-option.js'
 import { toAuthError } from './verify-errors.js'
@@ -66,7 +66,15 @@ export function resolveAuthOptions(where: string, options: AuthOptions): Resolve
  * ```
  */
 export function createAuthenticator(source: VerifierSource, options: AuthOptions = {}): Authenticate {
-  const where = 'createAuthenticator'
+  return buildAuthenticator('createAuthenticator', source, options).authenticate
+}
+
+/** {@link createAuthenticator}, with the checked challenge the middleware answers with. */
+export function buildAuthenticator(
+  where: string,
+  source: VerifierSource,
+  options: AuthOptions,
+): { authenticate: Authenticate; challenge: ChallengeOptions } {
   const verifier = resolveVerifier(source, where)
   const { challenge, retryAfter } = resolveAuthOptions(where, options)
   const scopes = options.scopes ?? []
@@ -74,7 +82,7 @@ export function createAuthenticator(source: VerifierSource, options: AuthOptions
   const checksClaims = Object.keys(claims).length > 0
   const locations: TokenLocations = { cookie: options.cookie, query: options.query }
 
-  return async (req) => {
+  const authenticate: Authenticate = async (req) => {
     const found = extractToken(req, locations)
     if (found.kind === 'none') return undefined
     if (found.kind === 'malformed') throw bearerError('invalid_request', found.reason, challenge)
@@ -86,7 +94,7 @@ export function createAuthenticator(source: VerifierSource, options: AuthOptions
       throw toAuthError(err, challenge, retryAfter)
     }
     const { payload } = verified
-    if (payload[LINK_CLAIM] !== undefined) throw bearerError('invalid_token', 'a resource link is not an access token', challenge)
+    if (isLinkToken(payload)) throw bearerError('invalid_token', 'a resource link is not an access token', challenge)
     if (!hasScopes(payload, scopes)) throw bearerError('insufficient_scope', 'the token lacks a required scope', challenge)
     if (checksClaims) {
       const claim = failingClaim(payload, claims)
@@ -94,4 +102,5 @@ export function createAuthenticator(source: VerifierSource, options: AuthOptions
     }
     return { payload, protectedHeader: verified.protectedHeader, token }
   }
+  return { authenticate, challenge }
 }

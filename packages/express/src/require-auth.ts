@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express'
-import { type AuthOptions, createAuthenticator, resolveAuthOptions } from './authenticate.js'
+import { type AuthOptions, buildAuthenticator } from './authenticate.js'
 import { bearerError } from './challenge.js'
 import { failureHandler } from './respond.js'
 import type { VerifierSource } from './verifier-option.js'
@@ -14,8 +14,7 @@ export interface AuthMiddlewareOptions extends AuthOptions {
 }
 
 function authMiddleware(where: string, source: VerifierSource, options: AuthMiddlewareOptions, required: boolean): RequestHandler {
-  const authenticate = createAuthenticator(source, options)
-  const { challenge } = resolveAuthOptions(where, options)
+  const { authenticate, challenge } = buildAuthenticator(where, source, options)
   const passErrors = options.passErrors === true
   return (req, res, next) => {
     const fail = failureHandler(res, next, passErrors)

@@ -1,7 +1,8 @@
 import { type Duration, IssuerClientError, type TokenPair } from '@jwtis/client'
 import { parseDuration } from '@jwtis/verifier'
 import type { Request, RequestHandler, Response } from 'express'
-import { bearerError, type ChallengeOptions, unavailableError } from '../challenge.js'
+import { bearerError, unavailableError } from '../challenge.js'
+import { isLinkToken } from '../links/link-claim.js'
 import { type AuthOptions, resolveAuthOptions } from '../authenticate.js'
 import { readCookie } from '../extract/cookies.js'
 import { connectIssuer, type IssuerConnectionOptions, isOutage } from '../issuer-connection.js'
@@ -146,13 +147,17 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
     res.append('Set-Cookie', [clearingCookie(names.access, attrs), clearingCookie(names.refresh, attrs)])
   }
 
-  async function verified(token: string, at: ChallengeOptions): Promise<AuthResult> {
+  async function verified(token: string): Promise<AuthResult> {
+    let result: AuthResult
     try {
       const { payload, protectedHeader } = await verifier.verify<AuthPayload>(token)
-      return { payload, protectedHeader, token }
+      result = { payload, protectedHeader, token }
     } catch (err) {
-      throw toAuthError(err, at, retryAfter)
+      throw toAuthError(err, challenge, retryAfter)
     }
+    // A resource link put in the cookie must not log its holder in as the link's subject.
+    if (isLinkToken(result.payload)) throw bearerError('invalid_token', 'a resource link is not an access token', challenge)
+    return result
   }
 
   async function renew(req: Request, res: Response, refreshToken: string): Promise<AuthResult> {
@@ -169,7 +174,7 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
       throw err // invalid_client, access_denied: this app's configuration is wrong, a 500
     }
     setPair(res, pair)
-    return verified(pair.accessToken, challenge)
+    return verified(pair.accessToken)
   }
 
   async function authenticate(req: Request, res: Response): Promise<AuthResult> {
@@ -177,7 +182,7 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
     const refresh = readCookie(req, names.refresh)
     if (access !== undefined) {
       try {
-        return await verified(access, challenge)
+        return await verified(access)
       } catch (err) {
         // An expired (or otherwise unusable) access cookie is what the refresh cookie is for;
         // keys that cannot be had are an outage that a renew would not cure.

@@ -21,18 +21,15 @@ export interface TestIssuer {
   close(): Promise<void>
 }
 
-/** Options of {@link startTestIssuer}: the client's registration body (`auth_ttl`, ...). */
-export type TestIssuerOptions = Record<string, unknown>
-
 /**
- * Starts an issuer and registers the client `shop`.
+ * Starts an issuer and registers the client `shop` with the issuer's defaults.
  *
  * @example
  * ```ts
- * const t = await startTestIssuer({ auth_ttl: '1s' })
+ * const t = await startTestIssuer()
  * ```
  */
-export async function startTestIssuer(registration: TestIssuerOptions = {}): Promise<TestIssuer> {
+export async function startTestIssuer(): Promise<TestIssuer> {
   const dir = await mkdtemp(join(tmpdir(), 'jwtis-express-'))
   const adminToken = randomBytes(24).toString('base64url')
   const issuer = await createIssuer({
@@ -46,8 +43,7 @@ export async function startTestIssuer(registration: TestIssuerOptions = {}): Pro
   const port = server.port
   const registered = await fetch(`${url}/register/shop`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(registration),
+    headers: { authorization: `Bearer ${adminToken}` },
   })
   if (registered.status !== 201) throw new Error(`registration answered ${registered.status}: ${await registered.text()}`)
   const { client_token: clientToken } = (await registered.json()) as { client_token: string }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createVerifier, type Verifier } from '@jwtis/verifier'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTokenSession, type TokenSession } from '../../src/index.js'
+import { createResourceLinks, createTokenSession, type TokenSession } from '../../src/index.js'
 import { type Answer, EXPRESS_VERSIONS, get, startApp, type TestApp } from '../helpers/app.js'
 import { startTestIssuer, type TestIssuer } from '../helpers/issuer.js'
 
@@ -34,7 +34,7 @@ describe.each(EXPRESS_VERSIONS)('createTokenSession on %s', (_name, express) => 
   let app: TestApp
 
   beforeAll(async () => {
-    t = await startTestIssuer({ auth_ttl: '1s' })
+    t = await startTestIssuer()
     // Half a second of tolerance leaves a renewed 1 s token valid long enough to be used.
     verifier = createVerifier({ issuer: 'JWTIS', audience: 'shop', jwksUri: `${t.url}/jwks/shop`, clockTolerance: 500 })
     session = createTokenSession({
@@ -46,8 +46,10 @@ describe.each(EXPRESS_VERSIONS)('createTokenSession on %s', (_name, express) => 
       cookies: { sameSite: 'strict' },
     })
     app = await startApp(express, (a) => {
+      // As behind a TLS-terminating proxy on this host: X-Forwarded-Proto makes req.secure.
+      a.set('trust proxy', 'loopback')
       a.post('/login/:sub', async (req, res) => {
-        await session.login(res, { sub: req.params['sub'], scope: 'orders:read' })
+        await session.login(res, { sub: req.params['sub'], scope: 'orders:read' }, { authTTL: '1s' })
         res.json({ ok: true })
       })
       a.get('/me', session.middleware(), (req, res) => {
@@ -82,6 +84,13 @@ describe.each(EXPRESS_VERSIONS)('createTokenSession on %s', (_name, express) => 
       expect(line).not.toMatch(/Secure/)
     }
     expect(answer.headers.get('cache-control')).toBe('no-store')
+  })
+
+  it('marks the cookies Secure on https', async () => {
+    const answer = await fetch(`${app.url}/login/ann`, { method: 'POST', headers: { 'x-forwarded-proto': 'https' } })
+    const lines = answer.headers.getSetCookie()
+    expect(lines).toHaveLength(2)
+    for (const line of lines) expect(line).toMatch(/; HttpOnly; SameSite=Strict; Secure$/)
   })
 
   it('answers a request without a session with 401', async () => {
@@ -137,6 +146,14 @@ describe.each(EXPRESS_VERSIONS)('createTokenSession on %s', (_name, express) => 
     const back = await get(`${app.url}/me`, jar.header())
     expect(back.status).toBe(200)
     expect(back.body.sub).toBe('erin')
+  })
+
+  it('refuses a resource link put in the access cookie', async () => {
+    const links = createResourceLinks({ issuerUrl: t.url, kid: t.kid, clientToken: t.clientToken, verifier })
+    const link = await links.sign({ sub: 'frank', resource: 'invoice:1', ttl: '1m' })
+    const answer = await get(`${app.url}/me`, ['cookie', `jwtis_at=${link.slice(link.lastIndexOf('/') + 1)}`])
+    expect(answer.status).toBe(401)
+    expect(answer.body).toEqual({ error: 'invalid_token', error_description: 'a resource link is not an access token' })
   })
 
   it('refuses a forged access cookie without a refresh cookie', async () => {
