@@ -20,6 +20,8 @@ export type ApiErrorCode =
   | 'client_exists'
   /** The request body was over 64 KiB (413). */
   | 'request_too_large'
+  /** Asked again too soon, e.g. a client rotating its keys twice within a minute (429, `Retry-After`). */
+  | 'slow_down'
   /** The issuer's store or keys are unavailable (503). */
   | 'temporarily_unavailable'
   /** The issuer failed unexpectedly; the description never carries the cause (500). */
@@ -34,6 +36,7 @@ export const API_ERROR_STATUS: Readonly<Record<ApiErrorCode, number>> = Object.f
   not_found: 404,
   client_exists: 409,
   request_too_large: 413,
+  slow_down: 429,
   temporarily_unavailable: 503,
   server_error: 500,
 })

@@ -17,6 +17,8 @@ export type IssuerErrorCode =
   | 'client_exists'
   /** The request body is over 64 KiB (413). */
   | 'request_too_large'
+  /** Asked again too soon, e.g. a client rotating its keys twice within a minute (429, `Retry-After`). */
+  | 'slow_down'
   /** The store or keys are not available (503). */
   | 'temporarily_unavailable'
   /** Anything unexpected; the description never carries the cause (500). */

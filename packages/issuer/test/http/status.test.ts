@@ -14,6 +14,7 @@ describe('toErrorResponse', () => {
       ['not_found', 404],
       ['client_exists', 409],
       ['request_too_large', 413],
+      ['slow_down', 429],
       ['temporarily_unavailable', 503],
       ['server_error', 500],
     ]
