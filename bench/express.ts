@@ -2,7 +2,8 @@
  * Express middleware throughput, as ratios to bare Express 5 measured in the same run:
  * @jwtis/express `requireAuth`, express-oauth2-jwt-bearer, and express-jwt with jwks-rsa,
  * each verifying ES256 tokens whose keys come from a JWKS URL. The app runs in a child
- * process; autocannon (10 connections) loads it from this one. Each middleware sees one
+ * process; autocannon (10 connections) loads it from this one, in interleaved rounds of
+ * which each row keeps its best. Each middleware sees one
  * repeated token, then a pool of 1000 distinct tokens (one user each), sent in turn.
  * `requireAuth` built from options remembers verified tokens until they expire (its
  * default), so the pool, which fits that cache, is verified once and then served from it;
@@ -17,8 +18,10 @@ import { startJwksServer } from './lib/jwks-server.js'
 import { type Case, printCase, printTargets, type Row } from './lib/report.js'
 import { AUDIENCE, generateBenchKey, ISSUER, mintPool } from './lib/tokens.js'
 
-const SECONDS = Number(process.env.BENCH_EXPRESS_SECONDS ?? 3)
+const SECONDS = Number(process.env.BENCH_EXPRESS_SECONDS ?? 1)
 const WARMUP_SECONDS = 1
+/** Rounds over all rows of a case; each row keeps its best round (neighbours only ever slow a round down). */
+const ROUNDS = 5
 const CONNECTIONS = 10
 const POOL = 1000
 
@@ -31,6 +34,7 @@ const ROUTES = [
 
 function startApp(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', new URL('./express/server.ts', import.meta.url).pathname], {
+    cwd: new URL('.', import.meta.url), // where tsx resolves
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -77,8 +81,7 @@ function cpuMsOf(pid: number | undefined): number {
   }
 }
 
-async function measureRow(url: string, tokens: readonly string[], name: string, app: ChildProcess): Promise<Row> {
-  await load(url, tokens, WARMUP_SECONDS)
+async function measureRound(url: string, tokens: readonly string[], name: string, app: ChildProcess): Promise<Row> {
   const othersBusy = watchOtherProcesses()
   const appCpuBefore = cpuMsOf(app.pid)
   const started = performance.now()
@@ -90,7 +93,9 @@ async function measureRow(url: string, tokens: readonly string[], name: string, 
 }
 
 export async function run(): Promise<void> {
-  console.log(`\n== Express middleware (autocannon, ${CONNECTIONS} connections, ${SECONDS} s per row, ES256 via JWKS)`)
+  console.log(
+    `\n== Express middleware (autocannon, ${CONNECTIONS} connections, best of ${ROUNDS} interleaved ${SECONDS} s rounds per row, ES256 via JWKS)`,
+  )
   const key = generateBenchKey('ES256')
   const jwks = await startJwksServer([key.jwk])
   const pool = mintPool(key, POOL)
@@ -101,12 +106,21 @@ export async function run(): Promise<void> {
       ['repeated', pool.slice(0, 1)],
       ['distinct', pool],
     ] as const) {
-      const rows: Row[] = [{ ...(await measureRow(`${app.url}/bare`, tokens, 'bare Express 5', app.child)), baseline: true }]
-      for (const route of ROUTES) {
-        const row = await measureRow(`${app.url}${route.path}`, tokens, route.name, app.child)
-        if ('targets' in route) row.target = { ratio: route.targets[label], label: `${label} token${label === 'distinct' ? 's' : ''}` }
-        rows.push(row)
+      const routes = [{ path: '/bare', name: 'bare Express 5' }, ...ROUTES]
+      for (const route of routes) await load(`${app.url}${route.path}`, tokens, WARMUP_SECONDS)
+      // Rounds interleave the rows, so a busy spell of the machine hits all of them alike.
+      const best = new Map<string, Row>()
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const route of routes) {
+          const row = await measureRound(`${app.url}${route.path}`, tokens, route.name, app.child)
+          if (row.opsPerSec > (best.get(route.path)?.opsPerSec ?? 0)) best.set(route.path, row)
+        }
       }
+      const rows: Row[] = routes.map((route) => {
+        const row: Row = { ...best.get(route.path)!, baseline: route.path === '/bare' }
+        if ('targets' in route) row.target = { ratio: route.targets[label], label: `${label} token${label === 'distinct' ? 's' : ''}` }
+        return row
+      })
       const title = `ES256, ${label === 'repeated' ? 'one repeated token' : `${POOL} distinct tokens`}`
       const entry: Case = { title, rows, ratioHeading: 'x bare' }
       printCase(entry)
