@@ -1,5 +1,5 @@
 import type { Duration } from '@jwtis/client'
-import { isVerifyError } from '@jwtis/verifier'
+import { isVerifyError, type JwtHeader } from '@jwtis/verifier'
 import type { Request, RequestHandler } from 'express'
 import { resolveAuthOptions } from '../authenticate.js'
 import { bearerError, unavailableError } from '../challenge.js'
@@ -73,15 +73,16 @@ export function createResourceLinks(options: ResourceLinksOptions): ResourceLink
   const issuer = connectIssuer(where, options)
   const verifier = resolveVerifier(options.verifier, where)
   const { challenge, retryAfter } = resolveAuthOptions(where, options)
-  const basePath = (options.basePath ?? '/resource').replace(/\/+$/, '')
-  if (typeof options.basePath === 'string' && !options.basePath.startsWith('/')) throw new TypeError(`${where}: basePath must start with /`)
+  const base = options.basePath ?? '/resource'
+  if (typeof base !== 'string' || !base.startsWith('/')) throw new TypeError(`${where}: basePath must be a path starting with /`)
+  const basePath = base.replace(/\/+$/, '')
   const passErrors = options.passErrors === true
 
   async function check(req: Request, param: string, resourceOf: LinkMiddlewareOptions['resource']): Promise<void> {
     const token = req.params[param]
     if (typeof token !== 'string' || token === '') throw bearerError('invalid_token', 'the link has no token', challenge)
     let payload: AuthPayload
-    let protectedHeader: Awaited<ReturnType<typeof verifier.verify>>['protectedHeader']
+    let protectedHeader: JwtHeader
     try {
       ;({ payload, protectedHeader } = await verifier.verify<AuthPayload>(token))
     } catch (err) {
@@ -104,7 +105,7 @@ export function createResourceLinks(options: ResourceLinksOptions): ResourceLink
       if (typeof link !== 'object' || link === null) throw new TypeError('sign: options are required')
       if (typeof link.sub !== 'string' || link.sub === '') throw new TypeError('sign: sub must be a non-empty string')
       if (typeof link.resource !== 'string' || link.resource === '') throw new TypeError('sign: resource must be a non-empty string')
-      // The refresh token that comes with the pair dies with the link: nobody can extend it.
+      // The refresh token that comes with the pair never leaves this function and expires with the link.
       const pair = await issuer.issue({ claims: { sub: link.sub, [LINK_CLAIM]: link.resource }, authTTL: link.ttl, refreshTTL: link.ttl })
       // Checking the fresh token now fails a misconfigured verifier at sign time rather than
       // when the link is opened, and caches the keys the middleware needs.
