@@ -3,12 +3,12 @@
  * 127.0.0.1, issuing RFC 9068 JWT access tokens for a resource indicator through the
  * client credentials grant. The middleware finds its keys through discovery.
  */
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { requireAuth } from '@jwtis/express'
 import { createVerifier, type Verifier } from '@jwtis/verifier'
 import express from 'express'
-import { exportJWK, generateKeyPair } from 'jose'
 import Provider from 'oidc-provider'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -36,7 +36,13 @@ beforeAll(async () => {
   let handle: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end()
   provider = createServer((req, res) => handle(req, res))
   providerUrl = await listen(provider)
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true })
+  // Generated as DER and imported again: exporting a JWK of a freshly generated KeyObject can hang Node 20.
+  const { privateKey: der } = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+  })
+  const privateJwk = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).export({ format: 'jwk' })
   const oidc = new Provider(providerUrl, {
     clients: [
       {
@@ -48,7 +54,7 @@ beforeAll(async () => {
         id_token_signed_response_alg: 'ES256',
       },
     ],
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'oidc-es256', alg: 'ES256', use: 'sig' }] },
+    jwks: { keys: [{ ...privateJwk, kid: 'oidc-es256', alg: 'ES256', use: 'sig' }] },
     scopes: ['orders:read'],
     features: {
       devInteractions: { enabled: false },
