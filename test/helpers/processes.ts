@@ -105,8 +105,9 @@ export async function startJwtis(): Promise<Jwtis> {
   const dir = await mkdtemp(join(tmpdir(), 'jwtis-e2e-'))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const adminToken = randomBytes(24).toString('base64url')
-  const password = randomBytes(24).toString('base64url')
+  // Hex, so that no secret starts with '-' and reads as a flag on the command line.
+  const adminToken = randomBytes(24).toString('hex')
+  const password = randomBytes(24).toString('hex')
   let running: Running
   try {
     running = await startProcess([CLI_MAIN, '-l', `127.0.0.1:${port}`, '-n', url, '-d', join(dir, 'keys.db'), '-p', password, '--adminToken', adminToken])
