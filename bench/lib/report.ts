@@ -63,8 +63,8 @@ export function printCase(entry: Case): void {
 }
 
 /** Prints every row that carries a target, met or not, as a closing summary. */
-export function printTargets(cases: readonly Case[]): void {
-  console.log('\nTargets (ratio to raw node:crypto of the same case):')
+export function printTargets(cases: readonly Case[], baseline = 'raw node:crypto'): void {
+  console.log(`\nTargets (ratio to ${baseline} of the same case):`)
   for (const entry of cases) {
     for (const row of entry.rows) {
       if (row.target === undefined) continue

@@ -1,14 +1,22 @@
-export { type IssuerClientErrorCode, IssuerClientError } from './errors.js'
 export {
+  API_ERROR_STATUS,
+  type ApiErrorBody,
+  type ApiErrorCode,
   type ClientKeys,
+  type ClientKeysBody,
   createIssuerClient,
   type Duration,
   type IssueOptions,
   type IssuerClient,
+  IssuerClientError,
+  type IssuerClientErrorCode,
   type IssuerClientOptions,
+  isApiErrorCode,
   type PublicJwk,
   type RefreshStrategy,
+  type RegisteredClientBody,
   type RenewOptions,
   type RevokeTarget,
   type TokenPair,
-} from './issuer-client.js'
+  type TokenPairBody,
+} from '@jwtis/client'

@@ -1,3 +1,4 @@
+import type { ClientKeysBody, RegisteredClientBody, TokenPairBody } from '@jwtis/client'
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express'
 import type { ClientKeys, Issuer, TokenPair } from '../core/types.js'
 import { SIGNING_ALGS } from '../crypto/keys.js'
@@ -66,7 +67,7 @@ const RENEW_FIELDS = ['kid', 'refresh_token', 'refresh_strategy', 'client_token'
 const REVOKE_FIELDS = ['kid', 'token', 'sub', 'token_type_hint', 'client_token'] as const
 const ROTATE_FIELDS = ['client_token'] as const
 
-function keysBody(keys: ClientKeys): Record<string, unknown> {
+function keysBody(keys: ClientKeys): ClientKeysBody {
   return {
     kid: keys.kid,
     pub_sig_key: keys.pubSigKey,
@@ -76,7 +77,7 @@ function keysBody(keys: ClientKeys): Record<string, unknown> {
   }
 }
 
-function tokenPairBody(pair: TokenPair): Record<string, unknown> {
+function tokenPairBody(pair: TokenPair): TokenPairBody {
   return {
     id: pair.id,
     access_token: pair.accessToken,
@@ -177,7 +178,8 @@ export function createIssuerRouter(options: IssuerRouterOptions): Router {
       refreshStrategy: optionalStrategy(fields, 'refresh_strategy'),
       audience: optionalAudience(fields, 'audience'),
     })
-    res.status(201).json({ ...keysBody(client), client_token: client.clientToken })
+    const answer: RegisteredClientBody = { ...keysBody(client), client_token: client.clientToken }
+    res.status(201).json(answer)
   })
 
   route('delete', '/register/:kid', async (req, res) => {

@@ -1,28 +1,19 @@
+import { API_ERROR_STATUS, type ApiErrorBody } from '@jwtis/client'
 import { IssuerError, type IssuerErrorCode } from '../errors.js'
 import { StoreError } from '../store/errors.js'
 
-/** The one table from an issuer error code to its HTTP status. */
-export const HTTP_STATUS: Readonly<Record<IssuerErrorCode, number>> = {
-  invalid_request: 400,
-  invalid_client: 401,
-  invalid_grant: 401,
-  access_denied: 403,
-  not_found: 404,
-  client_exists: 409,
-  request_too_large: 413,
-  slow_down: 429,
-  temporarily_unavailable: 503,
-  server_error: 500,
-}
+/**
+ * The one table from an issuer error code to its HTTP status: the API's wire table, which
+ * the client reads too. Typing it by `IssuerErrorCode` makes a code the wire does not know
+ * a compile error.
+ */
+export const HTTP_STATUS: Readonly<Record<IssuerErrorCode, number>> = API_ERROR_STATUS
 
 /** The `Retry-After` of a 503, in seconds: about how long a database restart or failover takes to be noticed. */
 export const RETRY_AFTER_SECONDS = 2
 
 /** The JSON body of every error answer of the HTTP API. */
-export interface ErrorBody {
-  error: IssuerErrorCode
-  error_description: string
-}
+export type ErrorBody = ApiErrorBody
 
 /** An error answer: status, extra headers and body. */
 export interface ErrorResponse {

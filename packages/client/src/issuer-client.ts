@@ -1,13 +1,11 @@
-import { IssuerClientError, isApiErrorCode } from './errors.js'
+import { IssuerClientError } from './errors.js'
+import { type ClientKeysBody, isApiErrorCode, type PublicJwk, type TokenPairBody } from './wire.js'
 
 /** How a renew treats the refresh token it was given (see the issuer's refresh strategies). */
 export type RefreshStrategy = 'refreshBoth' | 'refreshOnExpire' | 'noRefresh'
 
 /** A duration: milliseconds, or a Go-style string such as `'15m'`, `'72h'`, `'1h30m'`. */
 export type Duration = number | string
-
-/** A public JWK as the issuer publishes it. */
-export type PublicJwk = Record<string, unknown> & { kty: string; kid: string }
 
 /** A token pair from `issue` or `renew`. */
 export interface TokenPair {
@@ -133,37 +131,35 @@ function badAnswer(status: number, what: string): IssuerClientError {
   return new IssuerClientError(status, 'invalid_response', what)
 }
 
-function toTokenPair(status: number, body: unknown): TokenPair {
-  if (
+function isTokenPairBody(body: unknown): body is TokenPairBody {
+  return (
     isRecord(body) &&
     typeof body['id'] === 'string' &&
     typeof body['access_token'] === 'string' &&
     typeof body['refresh_token'] === 'string' &&
     typeof body['expiry'] === 'number'
-  ) {
-    return { id: body['id'], accessToken: body['access_token'], refreshToken: body['refresh_token'], expiry: body['expiry'] }
-  }
-  throw badAnswer(status, 'the answer is not a token pair')
+  )
 }
 
-function toClientKeys(status: number, body: unknown): ClientKeys {
-  if (
+function isClientKeysBody(body: unknown): body is ClientKeysBody {
+  return (
     isRecord(body) &&
     typeof body['kid'] === 'string' &&
     isRecord(body['pub_sig_key']) &&
     isRecord(body['pub_enc_key']) &&
     typeof body['expiry'] === 'number' &&
     typeof body['valid'] === 'boolean'
-  ) {
-    return {
-      kid: body['kid'],
-      pubSigKey: body['pub_sig_key'] as PublicJwk,
-      pubEncKey: body['pub_enc_key'] as PublicJwk,
-      expiry: body['expiry'],
-      valid: body['valid'],
-    }
-  }
-  throw badAnswer(status, 'the answer is not a client key set')
+  )
+}
+
+function toTokenPair(status: number, body: unknown): TokenPair {
+  if (!isTokenPairBody(body)) throw badAnswer(status, 'the answer is not a token pair')
+  return { id: body.id, accessToken: body.access_token, refreshToken: body.refresh_token, expiry: body.expiry }
+}
+
+function toClientKeys(status: number, body: unknown): ClientKeys {
+  if (!isClientKeysBody(body)) throw badAnswer(status, 'the answer is not a client key set')
+  return { kid: body.kid, pubSigKey: body.pub_sig_key, pubEncKey: body.pub_enc_key, expiry: body.expiry, valid: body.valid }
 }
 
 /**
@@ -172,7 +168,7 @@ function toClientKeys(status: number, body: unknown): ClientKeys {
  *
  * @example
  * ```ts
- * import { createIssuerClient, IssuerClientError } from '@jwtis/issuer/client'
+ * import { createIssuerClient, IssuerClientError } from '@jwtis/client'
  *
  * const issuer = createIssuerClient({ url: 'https://id.example.com', kid: 'shop', clientToken })
  * const pair = await issuer.issue({ claims: { sub: 'user-42', scope: 'orders:read' }, authTTL: '5m' })

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import * as entry from '../src/index.js'
+
+/** The exported type names, read from the entry's source (types leave no runtime trace). */
+function typeExports(file: string): string[] {
+  const source = readFileSync(new URL(file, import.meta.url), 'utf8')
+  const names: string[] = []
+  for (const [, list] of source.matchAll(/export type \{([^}]*)\}/g)) names.push(...list!.split(',').map((n) => n.trim()))
+  for (const [, list] of source.matchAll(/export \{([^}]*)\}/g)) {
+    for (const item of list!.split(',')) if (item.trim().startsWith('type ')) names.push(item.trim().slice(5))
+  }
+  return names.filter(Boolean).sort()
+}
+
+describe('public surface', () => {
+  it('exports these values', () => {
+    expect(Object.keys(entry).sort()).toMatchInlineSnapshot(`
+      [
+        "API_ERROR_STATUS",
+        "IssuerClientError",
+        "createIssuerClient",
+        "isApiErrorCode",
+      ]
+    `)
+  })
+
+  it('exports these types', () => {
+    expect(typeExports('../src/index.ts')).toMatchInlineSnapshot(`
+      [
+        "ApiErrorBody",
+        "ApiErrorCode",
+        "ClientKeys",
+        "ClientKeysBody",
+        "Duration",
+        "IssueOptions",
+        "IssuerClient",
+        "IssuerClientErrorCode",
+        "IssuerClientOptions",
+        "PublicJwk",
+        "RefreshStrategy",
+        "RegisteredClientBody",
+        "RenewOptions",
+        "RevokeTarget",
+        "TokenPair",
+        "TokenPairBody",
+      ]
+    `)
+  })
+
+  it('keeps the index to named re-exports', () => {
+    const source = readFileSync(new URL('../src/index.ts', import.meta.url), 'utf8')
+    const statements = source.split(/\n(?=export )/).map((s) => s.trim()).filter(Boolean)
+    for (const statement of statements) expect(statement).toMatch(/^export (type )?\{[^}]*\} from '\.\/[\w/.-]+\.js'$/)
+  })
+})
