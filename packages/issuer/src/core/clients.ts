@@ -1,4 +1,4 @@
-import { generateKey } from '../crypto/keys.js'
+import { generateKey } from './alg-policy.js'
 import type { Keyring } from '../crypto/keyring.js'
 import { hashSecret, randomToken } from '../crypto/secrets.js'
 import { IssuerError } from '../errors.js'

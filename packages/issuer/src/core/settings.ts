@@ -1,4 +1,4 @@
-import { checkContentEncryption, checkKeySpec } from '../crypto/keys.js'
+import { checkContentEncryption, checkKeySpec } from './alg-policy.js'
 import { IssuerError } from '../errors.js'
 import { checkAudienceSetting } from './audience.js'
 import type { ClientConfig } from '../store/contract.js'
