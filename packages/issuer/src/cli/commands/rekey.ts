@@ -3,8 +3,9 @@ import { CliError, UsageError } from '../errors.js'
 import { explainUnlockFailure } from '../failure.js'
 import type { Io } from '../io.js'
 import { checkNewPassword, requirePassword } from '../issuer.js'
-import type { CliOptions } from '../options.js'
+import type { CliOptions, CommandSpec } from '../cli-options.js'
 import { closeQuietly, openExistingStore } from '../store.js'
+import { GENERAL, STORE } from '../flags.js'
 
 /**
  * `jwtis rekey --newPswd NEW`: wraps the store's data key under a key derived from the new
@@ -38,4 +39,14 @@ export async function rekey(options: CliOptions, io: Io): Promise<void> {
     await closeQuietly(opened.store)
   }
   io.out(`the store at ${opened.label} now opens with the new password; the keys are unchanged`)
+}
+
+/** `rekey`: its usage, flags and run. */
+export const rekeyCommand: CommandSpec = {
+  name: 'rekey',
+  usage: 'jwtis rekey --newPswd NEW',
+  summary: 'change the store password without touching the keys',
+  args: [],
+  flags: [...GENERAL, ...STORE, 'newPswd'],
+  run: rekey,
 }
