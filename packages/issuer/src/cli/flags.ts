@@ -1,4 +1,6 @@
 /** Every flag of the CLI: its short name, environment variable, help and default as shown. */
+import { GRACE_TTL_DEFAULT_MS } from '../core/durations.js'
+import { formatDuration } from '../core/settings.js'
 import type { FlagName } from './cli-options.js'
 
 export interface FlagSpec {
@@ -131,7 +133,7 @@ export const FLAGS: Readonly<Record<FlagName, FlagSpec>> = {
     type: 'string',
     env: 'JWTIS_GRACE_TTL',
     value: 'DURATION',
-    shown: '10s',
+    shown: formatDuration(GRACE_TTL_DEFAULT_MS),
     help: 'window in which a just-superseded refresh token gets its successor again',
   },
   verbose: { type: 'boolean', short: 'v', env: 'JWTIS_VERBOSE', help: 'log key and client events to stderr; without it, only failures' },

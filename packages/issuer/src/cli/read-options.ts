@@ -1,17 +1,11 @@
 /** Reading and checking each option's value, from its flag or its `JWTIS_*` variable. */
 import { checkAudienceSetting } from '../core/audience.js'
 import { adminTokenProblem } from '../core/initialise.js'
+import { GRACE_TTL_DEFAULT_MS, GRACE_TTL_MAX_MS, MAX_DURATION_MS, parseIssuerDuration } from '../core/durations.js'
 import { formatDuration, resolveDefaults, SETTING_LIMITS } from '../core/settings.js'
 import type { CliOptions, FlagName, KeyDefaults, ListenAddress, StoreLocation, ValueSource } from './cli-options.js'
-import { parseDuration } from './duration.js'
 import { UsageError } from './errors.js'
 import { FLAGS, flagLabel } from './flags.js'
-
-// Far beyond any sane lifetime, yet well inside what a Date and a JWT `exp` can hold.
-const MAX_DURATION_MS = 100 * 365 * 86_400_000
-
-// The core's bound: a longer window would let a stolen, superseded token renew for too long.
-const MAX_GRACE_TTL_MS = 300_000
 
 /** Reads each flag from the command line, else its `JWTIS_*` variable, noting where it came from. */
 export interface Reader {
@@ -77,7 +71,8 @@ export function createReader(
     duration(name, options) {
       const value = reader.string(name)
       if (value === undefined) return undefined
-      const ms = parseDuration(value)
+      // A flag's value is text: integer seconds are digits there.
+      const ms = parseIssuerDuration(/^\s*\d+\s*$/.test(value) ? Number(value) : value)
       if (ms === undefined || ms > MAX_DURATION_MS || (ms === 0 && !options?.allowZero)) {
         const zero = options?.allowZero ? '' : ' above zero'
         throw new UsageError(
@@ -146,8 +141,8 @@ export function readDefaults(read: Reader): KeyDefaults {
 }
 
 export function readGraceTTL(read: Reader): number {
-  const ms = read.duration('graceTTL', { allowZero: true }) ?? 10_000
-  if (ms > MAX_GRACE_TTL_MS) throw new UsageError(`${read.label('graceTTL')} must be at most 5m`)
+  const ms = read.duration('graceTTL', { allowZero: true }) ?? GRACE_TTL_DEFAULT_MS
+  if (ms > GRACE_TTL_MAX_MS) throw new UsageError(`${read.label('graceTTL')} must be at most ${formatDuration(GRACE_TTL_MAX_MS)}`)
   return ms
 }
 

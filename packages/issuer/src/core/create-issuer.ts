@@ -6,6 +6,7 @@ import { StoreError } from '../store/errors.js'
 import { createClientKeyCache } from './client-keys.js'
 import { clientKeysOf, findKeySet, refuseRotationTooSoon, registerClient } from './clients.js'
 import type { IssuerDefaults } from './defaults.js'
+import { GRACE_TTL_DEFAULT_MS, GRACE_TTL_MAX_MS } from './durations.js'
 import { initialiseOrUnlock } from './initialise.js'
 import { checkClientRecord, createKeyRecordChecker } from './integrity.js'
 import { isPublished, jwksMaxAgeSeconds, publishedJwks } from './jwks.js'
@@ -78,8 +79,8 @@ function checkOptions(options: CreateIssuerOptions): void {
   if (name !== undefined && (typeof name !== 'string' || name === '' || name.length > 2048)) {
     throw new TypeError('options.name must be a string of 1 to 2048 characters')
   }
-  if (graceTTL !== undefined && (!Number.isSafeInteger(graceTTL) || graceTTL < 0 || graceTTL > 300_000)) {
-    throw new TypeError('options.graceTTL must be a whole number of milliseconds from 0 to 300000')
+  if (graceTTL !== undefined && (!Number.isSafeInteger(graceTTL) || graceTTL < 0 || graceTTL > GRACE_TTL_MAX_MS)) {
+    throw new TypeError(`options.graceTTL must be a whole number of milliseconds from 0 to ${GRACE_TTL_MAX_MS}`)
   }
   if (now !== undefined && typeof now !== 'function') throw new TypeError('options.now must be a function')
   if (log !== undefined && typeof log !== 'function') throw new TypeError('options.log must be a function')
@@ -116,7 +117,7 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
   const name = options.name ?? 'JWTIS'
   const now = options.now ?? Date.now
   const log = options.log ?? ((): void => {})
-  const graceTTL = options.graceTTL ?? 10_000
+  const graceTTL = options.graceTTL ?? GRACE_TTL_DEFAULT_MS
   const maintenanceInterval = options.maintenanceInterval ?? 30_000
 
   const started = await initialiseOrUnlock(store, options.password, options.adminToken)
