@@ -6,6 +6,19 @@ import { formatDuration, resolveDefaults, SETTING_LIMITS } from '../core/setting
 import type { CliOptions, FlagName, KeyDefaults, ListenAddress, StoreLocation, ValueSource } from './cli-options.js'
 import { UsageError } from './errors.js'
 import { FLAGS, flagLabel } from './flags.js'
+import { fieldProblem, IssuerError, type IssuerErrorField } from '../errors.js'
+
+/** The flag that sets each client setting's default, where there is one. */
+const FLAG_OF_FIELD: Partial<Record<IssuerErrorField, FlagName>> = {
+  sigAlg: 'sigAlg',
+  sigBits: 'sigBits',
+  encAlg: 'encAlg',
+  encBits: 'encBits',
+  contEnc: 'contEnc',
+  keyExpiry: 'expiry',
+  authTTL: 'authTTL',
+  refreshTTL: 'refreshTTL',
+}
 
 /** Reads each flag from the command line, else its `JWTIS_*` variable, noting where it came from. */
 export interface Reader {
@@ -135,7 +148,10 @@ export function readDefaults(read: Reader): KeyDefaults {
     // The issuer's own checks (algs, bit sizes, refresh within the family lifetime), at once.
     resolveDefaults(defaults)
   } catch (error) {
-    throw new UsageError((error as Error).message.replace(/^invalid issuer default: /, ''))
+    const cause = error instanceof Error ? error.cause : undefined
+    if (!(cause instanceof IssuerError)) throw new UsageError((error as Error).message)
+    const flag = cause.field === undefined ? undefined : FLAG_OF_FIELD[cause.field]
+    throw new UsageError(flag === undefined ? cause.message : `${read.label(flag)} ${fieldProblem(cause)}`)
   }
   return defaults
 }

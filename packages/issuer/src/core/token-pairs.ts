@@ -1,5 +1,5 @@
 import { randomToken } from '../crypto/secrets.js'
-import { INVALID_GRANT_MESSAGE, IssuerError } from '../errors.js'
+import { INVALID_GRANT_MESSAGE, IssuerError, invalidField } from '../errors.js'
 import type { FamilyRecord, RefreshStrategy, Store } from '../store/contract.js'
 import { signAccessToken } from './access-token.js'
 import { presentedAudienceFits, registeredAudience } from './audience.js'
@@ -68,17 +68,15 @@ function refreshClaimsOf(generation: RefreshGeneration): RefreshTokenClaims {
   }
 }
 
-function requestTTL(label: string, value: unknown, configured: number): number {
+const REQUEST_TTL_FIELDS = { auth_ttl: 'authTTL', refresh_ttl: 'refreshTTL' } as const
+
+function requestTTL(label: keyof typeof REQUEST_TTL_FIELDS, value: unknown, configured: number): number {
+  const field = REQUEST_TTL_FIELDS[label]
   if (value === undefined) return configured
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1000) {
-    throw new IssuerError('invalid_request', `${label} must be a duration of at least 1s`)
+    throw invalidField(field, 'must be a duration of at least 1s')
   }
-  if (value > configured) {
-    throw new IssuerError(
-      'invalid_request',
-      `${label} may shorten the client's ${formatDuration(configured)}, never exceed it`,
-    )
-  }
+  if (value > configured) throw invalidField(field, `may shorten the client's ${formatDuration(configured)}, never exceed it`)
   return value
 }
 
