@@ -1,5 +1,6 @@
 export { type CreatedIssuer, type CreateIssuerOptions, createIssuer } from './core/create-issuer.js'
 export { DEFAULTS, type IssuerDefaults } from './core/defaults.js'
+export { rekeyStore } from './core/rekey.js'
 export { CLIENT_ROTATION_INTERVAL } from './core/types.js'
 export type {
   ClientKeys,

@@ -31,6 +31,7 @@ describe('public surface of @jwtis/issuer', () => {
         "createIssuerRouter",
         "createPostgresStore",
         "createSqliteStore",
+        "rekeyStore",
         "startServer",
       ]
     `)

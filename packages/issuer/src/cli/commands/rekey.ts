@@ -1,4 +1,4 @@
-import { KEYRING_META, rewrapKeyring } from '../../crypto/keyring.js'
+import { rekeyStore } from '../../core/rekey.js'
 import { CliError, UsageError } from '../errors.js'
 import { explainUnlockFailure } from '../failure.js'
 import type { Io } from '../io.js'
@@ -26,15 +26,13 @@ export async function rekey(options: CliOptions, io: Io): Promise<void> {
   try {
     const oldPassword = requirePassword(options, opened.label)
     if (newPassword === oldPassword) throw new CliError('the new password is the same as the old one')
-    const meta = await opened.store.getMeta(KEYRING_META)
-    if (meta === undefined) throw new CliError(`the store at ${opened.label} has no keyring`)
-    let rewrapped: string
+    let rekeyed: boolean
     try {
-      rewrapped = await rewrapKeyring(meta, oldPassword, newPassword)
+      rekeyed = await rekeyStore(opened.store, oldPassword, newPassword)
     } catch (error) {
       throw explainUnlockFailure(error, opened.label)
     }
-    await opened.store.setMeta({ [KEYRING_META]: rewrapped })
+    if (!rekeyed) throw new CliError(`the store at ${opened.label} has no keyring`)
   } finally {
     await closeQuietly(opened.store)
   }
