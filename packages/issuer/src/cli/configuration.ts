@@ -1,6 +1,7 @@
 import { DEFAULTS } from '../core/defaults.js'
 import { formatDuration } from '../core/settings.js'
-import { type CliOptions, type FlagName, flagLabel } from './options.js'
+import type { CliOptions, FlagName } from './cli-options.js'
+import { flagLabel } from './flags.js'
 
 /**
  * The configuration as the server prints it at start: every setting and where it came

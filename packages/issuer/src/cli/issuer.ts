@@ -2,7 +2,7 @@ import { createIssuer } from '../core/create-issuer.js'
 import type { Issuer } from '../core/types.js'
 import { CliError, UsageError } from './errors.js'
 import { explainUnlockFailure } from './failure.js'
-import { type CliOptions, MIN_PASSWORD_LENGTH } from './options.js'
+import { type CliOptions, MIN_PASSWORD_LENGTH } from './cli-options.js'
 import { closeQuietly, type OpenedStore } from './store.js'
 
 /** What {@link unlockIssuer} needs beyond the options. */

@@ -1,19 +1,7 @@
+import { COMMANDS } from './commands.js'
 import type { Io } from './io.js'
-import { type CliOptions, type CommandName, helpText, parseCommandLine } from './options.js'
+import { helpText, parseCommandLine } from './options.js'
 import { packageVersion } from './version.js'
-
-type Command = (options: CliOptions, io: Io) => Promise<void>
-
-// Loaded on demand: --help, --version and usage errors answer without loading the server.
-const COMMANDS: Readonly<Record<CommandName, () => Promise<Command>>> = {
-  serve: async () => (await import('./commands/serve.js')).serve,
-  'client register': async () => (await import('./commands/client-register.js')).clientRegister,
-  'client list': async () => (await import('./commands/client-list.js')).clientList,
-  'client remove': async () => (await import('./commands/client-remove.js')).clientRemove,
-  'keys rotate': async () => (await import('./commands/keys-rotate.js')).keysRotate,
-  rekey: async () => (await import('./commands/rekey.js')).rekey,
-  backup: async () => (await import('./commands/backup.js')).backup,
-}
 
 /**
  * Runs the `jwtis` command line. Resolves when the command is done; for `serve`, once the
@@ -35,6 +23,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     io.out(packageVersion())
     return
   }
-  const command = await COMMANDS[options.command]()
-  await command(options, io)
+  const command = COMMANDS.find((spec) => spec.name === options.command)
+  if (command === undefined) throw new Error(`no command ${options.command}`)
+  await command.run(options, io)
 }

@@ -5,7 +5,7 @@ import type { Store } from '../store/contract.js'
 import { createPostgresStore } from '../store/postgres.js'
 import { createSqliteStore, type SqliteStore } from '../store/sqlite.js'
 import { CliError } from './errors.js'
-import type { CliOptions } from './options.js'
+import type { CliOptions } from './cli-options.js'
 
 /** A store opened by the CLI, with what the CLI needs to say about it. */
 export interface OpenedStore {

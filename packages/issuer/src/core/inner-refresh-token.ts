@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto'
-import { verifyJws } from '../crypto/jws-verify.js'
+import { verifyJws } from '../jose/jws-verify.js'
 
 /** The `typ` header of a refresh token's inner JWS. */
 export const REFRESH_TOKEN_TYP = 'rt+jwt'

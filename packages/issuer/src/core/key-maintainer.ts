@@ -1,5 +1,5 @@
 import type { Keyring } from '../crypto/keyring.js'
-import { generateKey, type KeySpec } from '../crypto/keys.js'
+import { generateKey, type KeySpec } from './alg-policy.js'
 import { IssuerError } from '../errors.js'
 import type { ClientConfig, KeyRecord, KeyUse, Store } from '../store/contract.js'
 import type { ClientKeyCache, ClientKeySet } from './client-keys.js'

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto'
-import { parseProtectedHeader } from '../crypto/protected-header.js'
+import { parseProtectedHeader } from '../jose/protected-header.js'
 import { INVALID_GRANT_MESSAGE, IssuerError } from '../errors.js'
 import type { ClientKeySet, LoadedKey } from './client-keys.js'
 import { REFRESH_TOKEN_TYP } from './inner-refresh-token.js'

@@ -1,5 +1,5 @@
-import { checkContentEncryption, checkKeySpec } from '../crypto/keys.js'
-import { IssuerError } from '../errors.js'
+import { checkContentEncryption, checkKeySpec } from './alg-policy.js'
+import { IssuerError, invalidField } from '../errors.js'
 import { checkAudienceSetting } from './audience.js'
 import type { ClientConfig } from '../store/contract.js'
 import { DEFAULTS, type IssuerDefaults, isRefreshStrategy, REFRESH_STRATEGIES } from './defaults.js'
@@ -26,14 +26,6 @@ export const SETTING_LIMITS: Readonly<Record<'keyExpiry' | 'authTTL' | 'refreshT
     familyTTL: { min: SECOND, max: 8760 * HOUR },
   })
 
-/** What each setting is called where users meet it (the HTTP API's field names). */
-const LABELS = {
-  keyExpiry: 'expiry',
-  authTTL: 'auth_ttl',
-  refreshTTL: 'refresh_ttl',
-  familyTTL: 'family_ttl',
-} as const
-
 /** `3600000` as `1h`, `90000` as `1m30s`: how the API writes durations. */
 export function formatDuration(ms: number): string {
   if (ms % SECOND !== 0) return `${ms}ms`
@@ -53,25 +45,22 @@ export function formatDuration(ms: number): string {
 export function checkDuration(name: keyof typeof SETTING_LIMITS, value: unknown): number {
   const { min, max } = SETTING_LIMITS[name]
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new IssuerError(
-      'invalid_request',
-      `${LABELS[name]} must be a duration from ${formatDuration(min)} to ${formatDuration(max)}`,
-    )
+    throw invalidField(name, `must be a duration from ${formatDuration(min)} to ${formatDuration(max)}`)
   }
   return value
 }
 
-function checkBits(name: string, value: unknown): number | undefined {
+function checkBits(name: 'sigBits' | 'encBits', value: unknown): number | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new IssuerError('invalid_request', `${name} must be a positive whole number`)
+    throw invalidField(name, 'must be a positive whole number')
   }
   return value
 }
 
-function checkAlgName(name: string, value: unknown): string {
+function checkAlgName(name: 'sigAlg' | 'encAlg' | 'contEnc', value: unknown): string {
   if (typeof value !== 'string' || value === '' || value.length > 32) {
-    throw new IssuerError('invalid_request', `${name} must be an algorithm name`)
+    throw invalidField(name, 'must be an algorithm name')
   }
   return value
 }
@@ -85,21 +74,21 @@ function checkAlgName(name: string, value: unknown): string {
  */
 export function resolveClientConfig(settings: ClientSettings | undefined, defaults: IssuerDefaults): ClientConfig {
   const given = settings ?? {}
-  const sigAlg = given.sigAlg === undefined ? defaults.sigAlg : checkAlgName('sig_alg', given.sigAlg)
+  const sigAlg = given.sigAlg === undefined ? defaults.sigAlg : checkAlgName('sigAlg', given.sigAlg)
   const sigBits =
     given.sigBits !== undefined
-      ? checkBits('sig_bits', given.sigBits)
+      ? checkBits('sigBits', given.sigBits)
       : sigAlg === defaults.sigAlg
         ? defaults.sigBits
         : undefined
-  const encAlg = given.encAlg === undefined ? defaults.encAlg : checkAlgName('enc_alg', given.encAlg)
+  const encAlg = given.encAlg === undefined ? defaults.encAlg : checkAlgName('encAlg', given.encAlg)
   const encBits =
     given.encBits !== undefined
-      ? checkBits('enc_bits', given.encBits)
+      ? checkBits('encBits', given.encBits)
       : encAlg === defaults.encAlg
         ? defaults.encBits
         : undefined
-  const contEnc = given.contEnc === undefined ? defaults.contEnc : checkAlgName('cont_enc', given.contEnc)
+  const contEnc = given.contEnc === undefined ? defaults.contEnc : checkAlgName('contEnc', given.contEnc)
   checkKeySpec({ use: 'sig', alg: sigAlg, bits: sigBits })
   checkKeySpec({ use: 'enc', alg: encAlg, bits: encBits })
   checkContentEncryption(contEnc)
@@ -109,14 +98,11 @@ export function resolveClientConfig(settings: ClientSettings | undefined, defaul
   const refreshTTL = checkDuration('refreshTTL', given.refreshTTL ?? defaults.refreshTTL)
   const familyTTL = checkDuration('familyTTL', given.familyTTL ?? defaults.familyTTL)
   if (refreshTTL > familyTTL) {
-    throw new IssuerError(
-      'invalid_request',
-      `refresh_ttl may not exceed the family maximum lifetime (${formatDuration(familyTTL)})`,
-    )
+    throw invalidField('refreshTTL', `may not exceed the family maximum lifetime (${formatDuration(familyTTL)})`)
   }
   const refreshStrategy = given.refreshStrategy ?? defaults.refreshStrategy
   if (!isRefreshStrategy(refreshStrategy)) {
-    throw new IssuerError('invalid_request', `refresh_strategy must be one of ${REFRESH_STRATEGIES.join(', ')}`)
+    throw invalidField('refreshStrategy', `must be one of ${REFRESH_STRATEGIES.join(', ')}`)
   }
   const audience = given.audience === undefined ? undefined : checkAudienceSetting(given.audience)
   return { sigAlg, sigBits, encAlg, encBits, contEnc, keyExpiry, authTTL, refreshTTL, familyTTL, refreshStrategy, audience }
@@ -154,7 +140,7 @@ export function resolveDefaults(partial: Partial<IssuerDefaults> | undefined): I
       refreshStrategy: checked.refreshStrategy,
     }
   } catch (err) {
-    if (err instanceof IssuerError) throw new TypeError(`invalid issuer default: ${err.message}`)
+    if (err instanceof IssuerError) throw new TypeError(`invalid issuer default: ${err.message}`, { cause: err })
     throw err
   }
 }

@@ -4,10 +4,10 @@
  * beside a job, never inside it, so that the pool can send each key to a worker only once.
  */
 import type { KeyObject } from 'node:crypto'
-import { decryptJwe } from '../crypto/jwe-decrypt.js'
-import { encryptJwe } from '../crypto/jwe-encrypt.js'
-import { signJws } from '../crypto/jws-sign.js'
-import { UnknownKeyError } from '../crypto/jws-verify.js'
+import { decryptJwe } from '../jose/jwe-decrypt.js'
+import { encryptJwe } from '../jose/jwe-encrypt.js'
+import { signJws } from '../jose/jws-sign.js'
+import { UnknownKeyError } from '../jose/jws-verify.js'
 import { verifyInnerRefreshToken } from './inner-refresh-token.js'
 
 /** Signs a JWS. Keys: `[private signing key]`. */

@@ -7,11 +7,7 @@
  * worker and waiting for its answer takes longer than the crypto of one token pair.
  */
 import type { KeyObject } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
-import { dirname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { runTokenJob, type TokenJob, type TokenJobResult, type TokenJobValues } from './token-jobs.js'
 
@@ -122,16 +118,10 @@ function settle(pending: Pending, result: TokenJobResult): void {
  * ```
  */
 export function spawnTokenWorker(): Worker {
-  const options = { name: 'jwtis-token-worker' }
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./token-worker.js', import.meta.url), options)
-  // The TypeScript sources run only under the test runner, whose module loader a worker
-  // thread does not inherit: the worker registers tsx's before it loads its entry.
-  const manifest = createRequire(import.meta.url).resolve('tsx/package.json')
-  const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> }
-  const tsx = pathToFileURL(join(dirname(manifest), exports['./esm/api']!.import.default)).href
-  const entry = new URL('./token-worker.ts', import.meta.url).href
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}) })`
-  return new Worker(bootstrap, { ...options, eval: true })
+  // A worker thread inherits no TypeScript loader: run from the sources, the worker is the
+  // compiled entry of the same package (built before any run of the sources' tests).
+  const entry = import.meta.url.endsWith('.ts') ? '../../dist/core/token-worker.js' : './token-worker.js'
+  return new Worker(new URL(entry, import.meta.url), { name: 'jwtis-token-worker' })
 }
 
 function defaultSize(): number {

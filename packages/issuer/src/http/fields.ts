@@ -1,14 +1,11 @@
-import { parseDuration } from '@jwtis/verifier'
 import { checkAudienceSetting } from '../core/audience.js'
+import { MAX_DURATION_MS, parseIssuerDuration } from '../core/durations.js'
 import { IssuerError } from '../errors.js'
 import { isRefreshStrategy, REFRESH_STRATEGIES } from '../core/defaults.js'
 import type { RefreshStrategy } from '../store/contract.js'
 
 /** A parsed JSON request body: always a plain object (an absent body is `{}`). */
 export type Fields = Record<string, unknown>
-
-// Far beyond any sane lifetime, yet well inside what a Date and a JWT `exp` can hold.
-const MAX_DURATION_MS = 100 * 365 * 86_400_000
 
 function invalid(message: string): IssuerError {
   return new IssuerError('invalid_request', message)
@@ -55,19 +52,8 @@ export function optionalDuration(fields: Fields, name: string): number | undefin
   const value = fields[name]
   if (value === undefined || value === null) return undefined
   const hint = `${name} must be a duration such as '15m', '72h' or '1h30m', or an integer number of seconds`
-  let ms: number
-  if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw invalid(hint)
-    ms = value * 1000
-  } else if (typeof value === 'string') {
-    try {
-      ms = parseDuration(value, name)
-    } catch {
-      throw invalid(hint)
-    }
-  } else {
-    throw invalid(hint)
-  }
+  const ms = parseIssuerDuration(value)
+  if (ms === undefined) throw invalid(hint)
   if (ms <= 0) throw invalid(`${name} must be longer than zero`)
   if (ms > MAX_DURATION_MS) throw invalid(`${name} must be at most 100 years`)
   return ms

@@ -1,7 +1,7 @@
 import type { ClientKeysBody, RegisteredClientBody, TokenPairBody } from '@jwtis/client'
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express'
 import type { ClientKeys, Issuer, TokenPair } from '../core/types.js'
-import { SIGNING_ALGS } from '../crypto/keys.js'
+import { SIGNING_ALGS } from '../core/alg-policy.js'
 import { IssuerError } from '../errors.js'
 import { authenticateClient, isAdminRequest, requireAdmin, requireSameClient } from './auth.js'
 import { jsonObjectBody } from './body.js'

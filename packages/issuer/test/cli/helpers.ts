@@ -1,5 +1,5 @@
 /**
- * Runs the real `jwtis` CLI (the built `dist/cli/main.js`, what the package's bin points at)
+ * Runs the real `jwtis` CLI (the package's bin, `bin/jwtis.js`, which loads the built `dist/cli/main.js`)
  * as a child process. The root `pnpm test` builds first; a stale build fails loudly rather
  * than testing old code.
  */
@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url'
 const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url))
 /** The built CLI entry. */
 export const CLI_MAIN: string = join(PACKAGE_DIR, 'dist', 'cli', 'main.js')
+/** The package's bin, as `npx -p @jwtis/issuer jwtis` runs it. */
+export const CLI_BIN: string = join(PACKAGE_DIR, 'bin', 'jwtis.js')
 
 /** Fails with the fix when the CLI is not built; warns when the build is older than the sources. */
 export function assertBuilt(): void {
@@ -128,7 +130,7 @@ export function startServer(args: readonly string[], env: Record<string, string>
 }
 
 function spawnCli(args: readonly string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [CLI_MAIN, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  return spawn(process.execPath, [CLI_BIN, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 function collect(child: ChildProcess): () => { stdout: string; stderr: string } {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseCommandLine } from '../../src/cli/options.js'
-import { decodeBase64url } from '../../src/crypto/base64url.js'
+import { decodeBase64url } from '../../src/jose/base64url.js'
 import { type CoreFixture, rejectionOf, startIssuer } from '../core/helpers.js'
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'

@@ -3,8 +3,9 @@ import { KEYRING_META, unlockKeyring } from '../../crypto/keyring.js'
 import { CliError } from '../errors.js'
 import { explainUnlockFailure } from '../failure.js'
 import type { Io } from '../io.js'
-import type { CliOptions } from '../options.js'
+import type { CliOptions, CommandSpec } from '../cli-options.js'
 import { closeQuietly, openExistingStore } from '../store.js'
+import { GENERAL, STORE } from '../flags.js'
 
 /**
  * `jwtis backup FILE`: writes a consistent copy of the SQLite store with SQLite's online
@@ -41,4 +42,14 @@ export async function backup(options: CliOptions, io: Io): Promise<void> {
     await closeQuietly(opened.store)
   }
   io.out(`backup of ${opened.label} written to ${destination}`)
+}
+
+/** `backup`: its usage, flags and run. */
+export const backupCommand: CommandSpec = {
+  name: 'backup',
+  usage: 'jwtis backup FILE',
+  summary: 'write a consistent copy of the SQLite store, even while it serves',
+  args: ['FILE'],
+  flags: [...GENERAL, ...STORE],
+  run: backup,
 }

@@ -1,8 +1,9 @@
 import { formatDuration } from '../../core/settings.js'
 import type { Io } from '../io.js'
 import { withIssuer } from '../issuer.js'
-import type { CliOptions } from '../options.js'
+import type { CliOptions, CommandSpec } from '../cli-options.js'
 import { openExistingStore } from '../store.js'
+import { GENERAL, STORE } from '../flags.js'
 
 const COLUMNS = ['KID', 'SIGNING', 'ENCRYPTION', 'ACCESS', 'REFRESH', 'KEY EXPIRY', 'STRATEGY', 'CREATED'] as const
 
@@ -39,4 +40,14 @@ export async function clientList(options: CliOptions, io: Io): Promise<void> {
       .trimEnd()
   io.out(line(COLUMNS))
   for (const row of rows) io.out(line(row))
+}
+
+/** `client list`: its usage, flags and run. */
+export const clientListCommand: CommandSpec = {
+  name: 'client list',
+  usage: 'jwtis client list',
+  summary: 'list the clients',
+  args: [],
+  flags: [...GENERAL, ...STORE],
+  run: clientList,
 }

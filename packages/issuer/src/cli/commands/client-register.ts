@@ -1,7 +1,8 @@
 import type { Io } from '../io.js'
 import { withIssuer } from '../issuer.js'
-import type { CliOptions } from '../options.js'
+import type { CliOptions, CommandSpec } from '../cli-options.js'
 import { openExistingStore } from '../store.js'
+import { GENERAL, KEYS, STORE } from '../flags.js'
 
 /**
  * `jwtis client register KID [--audience A,B] [--sigAlg ...]`: registers a client with the
@@ -32,4 +33,14 @@ export async function clientRegister(options: CliOptions, io: Io): Promise<void>
     ),
   )
   io.err(`client ${client.kid} registered; its client token is shown only this once: store it now`)
+}
+
+/** `client register`: its usage, flags and run. */
+export const clientRegisterCommand: CommandSpec = {
+  name: 'client register',
+  usage: 'jwtis client register KID [--audience A,B] [--sigAlg ALG ...]',
+  summary: 'register a client; prints its token (once) and public keys',
+  args: ['KID'],
+  flags: [...GENERAL, ...STORE, ...KEYS, 'audience'],
+  run: clientRegister,
 }

@@ -1,7 +1,8 @@
 import type { Io } from '../io.js'
 import { withIssuer } from '../issuer.js'
-import type { CliOptions } from '../options.js'
+import type { CliOptions, CommandSpec } from '../cli-options.js'
 import { openExistingStore } from '../store.js'
+import { GENERAL, STORE } from '../flags.js'
 
 /**
  * `jwtis keys rotate KID`: promotes the client's pre-published next keys to current now and
@@ -23,4 +24,14 @@ export async function keysRotate(options: CliOptions, io: Io): Promise<void> {
       2,
     ),
   )
+}
+
+/** `keys rotate`: its usage, flags and run. */
+export const keysRotateCommand: CommandSpec = {
+  name: 'keys rotate',
+  usage: 'jwtis keys rotate KID',
+  summary: 'rotate a client\u2019s keys now',
+  args: ['KID'],
+  flags: [...GENERAL, ...STORE],
+  run: keysRotate,
 }

@@ -1,10 +1,11 @@
-import { KEYRING_META, rewrapKeyring } from '../../crypto/keyring.js'
+import { rekeyStore } from '../../core/rekey.js'
 import { CliError, UsageError } from '../errors.js'
 import { explainUnlockFailure } from '../failure.js'
 import type { Io } from '../io.js'
 import { checkNewPassword, requirePassword } from '../issuer.js'
-import type { CliOptions } from '../options.js'
+import type { CliOptions, CommandSpec } from '../cli-options.js'
 import { closeQuietly, openExistingStore } from '../store.js'
+import { GENERAL, STORE } from '../flags.js'
 
 /**
  * `jwtis rekey --newPswd NEW`: wraps the store's data key under a key derived from the new
@@ -25,17 +26,25 @@ export async function rekey(options: CliOptions, io: Io): Promise<void> {
   try {
     const oldPassword = requirePassword(options, opened.label)
     if (newPassword === oldPassword) throw new CliError('the new password is the same as the old one')
-    const meta = await opened.store.getMeta(KEYRING_META)
-    if (meta === undefined) throw new CliError(`the store at ${opened.label} has no keyring`)
-    let rewrapped: string
+    let rekeyed: boolean
     try {
-      rewrapped = await rewrapKeyring(meta, oldPassword, newPassword)
+      rekeyed = await rekeyStore(opened.store, oldPassword, newPassword)
     } catch (error) {
       throw explainUnlockFailure(error, opened.label)
     }
-    await opened.store.setMeta({ [KEYRING_META]: rewrapped })
+    if (!rekeyed) throw new CliError(`the store at ${opened.label} has no keyring`)
   } finally {
     await closeQuietly(opened.store)
   }
   io.out(`the store at ${opened.label} now opens with the new password; the keys are unchanged`)
+}
+
+/** `rekey`: its usage, flags and run. */
+export const rekeyCommand: CommandSpec = {
+  name: 'rekey',
+  usage: 'jwtis rekey --newPswd NEW',
+  summary: 'change the store password without touching the keys',
+  args: [],
+  flags: [...GENERAL, ...STORE, 'newPswd'],
+  run: rekey,
 }

@@ -6,9 +6,10 @@ import { describeConfiguration, formatHostPort } from '../configuration.js'
 import { CliError } from '../errors.js'
 import type { Io } from '../io.js'
 import { checkNewPassword, requirePassword, unlockIssuer } from '../issuer.js'
-import type { CliOptions } from '../options.js'
+import type { CliOptions, CommandSpec } from '../cli-options.js'
 import { closeQuietly, type OpenedStore, openServingStore } from '../store.js'
 import { packageVersion } from '../version.js'
+import { GENERAL, KEYS, STORE } from '../flags.js'
 
 /**
  * `jwtis [OPTIONS]`: prints the version and configuration, opens (or on first start
@@ -196,4 +197,14 @@ async function shutDown(server: RunningServer, issuer: Issuer, io: Io): Promise<
   }
   io.out('closed')
   return code
+}
+
+/** `serve`: its usage, flags and run. */
+export const serveCommand: CommandSpec = {
+  name: 'serve',
+  usage: 'jwtis [OPTIONS]',
+  summary: 'serve the issuer HTTP API',
+  args: [],
+  flags: [...GENERAL, ...STORE, ...KEYS, 'listen', 'tls', 'tlsCert', 'tlsKey', 'name', 'adminToken', 'url', 'graceTTL'],
+  run: serve,
 }

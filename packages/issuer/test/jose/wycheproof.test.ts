@@ -10,9 +10,9 @@ import { createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { JWS_ALGORITHMS, KEY_MANAGEMENTS, CONTENT_ENCRYPTIONS } from '../../src/crypto/jose-algorithms.js'
-import { decryptJwe } from '../../src/crypto/jwe-decrypt.js'
-import { verifyJws } from '../../src/crypto/jws-verify.js'
+import { JWS_ALGORITHMS, KEY_MANAGEMENTS, CONTENT_ENCRYPTIONS } from '../../src/jose/jose-algorithms.js'
+import { decryptJwe } from '../../src/jose/jwe-decrypt.js'
+import { verifyJws } from '../../src/jose/jws-verify.js'
 
 const VECTORS = new URL('../../../../../shared/testvectors/wycheproof/', import.meta.url)
 const SIGNATURES = new URL('json_web_signature_test.json', VECTORS)

@@ -1,7 +1,7 @@
 import { CompactEncrypt, compactDecrypt } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { decryptJwe } from '../../src/crypto/jwe-decrypt.js'
-import { encryptJwe } from '../../src/crypto/jwe-encrypt.js'
+import { decryptJwe } from '../../src/jose/jwe-decrypt.js'
+import { encryptJwe } from '../../src/jose/jwe-encrypt.js'
 import { b64json, flipped, headerOf, keyPair, withPart } from './helpers.js'
 
 const MANAGEMENT: Array<[alg: string, key: string]> = [

@@ -1,8 +1,8 @@
 import { sign } from 'node:crypto'
 import { CompactSign, compactVerify } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { signJws } from '../../src/crypto/jws-sign.js'
-import { UnknownKeyError, verifyJws } from '../../src/crypto/jws-verify.js'
+import { signJws } from '../../src/jose/jws-sign.js'
+import { UnknownKeyError, verifyJws } from '../../src/jose/jws-verify.js'
 import { b64json, flipped, keyPair, withPart } from './helpers.js'
 
 const ALGS: Array<[alg: string, key: string]> = [

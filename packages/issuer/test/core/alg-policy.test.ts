@@ -2,15 +2,16 @@ import { createHash } from 'node:crypto'
 import { CompactEncrypt, CompactSign, compactDecrypt, compactVerify, importJWK, type JWK } from 'jose'
 import { describe, expect, it } from 'vitest'
 import {
-  CONTENT_ENCRYPTIONS,
+  CONTENT_ENCRYPTION_ALGS,
   checkContentEncryption,
   checkKeySpec,
-  type GeneratedKey,
   generateKey,
   KEY_MANAGEMENT_ALGS,
   type KeySpec,
   SIGNING_ALGS,
-} from '../../src/crypto/keys.js'
+} from '../../src/core/alg-policy.js'
+import type { GeneratedKey } from '../../src/crypto/keys.js'
+import { CONTENT_ENCRYPTIONS } from '../../src/jose/jose-algorithms.js'
 import { IssuerError } from '../../src/errors.js'
 
 const RSA_SIZES = [2048, 3072, 4096]
@@ -114,7 +115,7 @@ describe('generateKey: encryption keys', () => {
     expectWellFormed(key, c)
     const publicKey = await importJWK(key.publicJwk as JWK, c.spec.alg)
     const privateKey = await importJWK(key.privateJwk as JWK, c.spec.alg)
-    for (const enc of CONTENT_ENCRYPTIONS) {
+    for (const enc of CONTENT_ENCRYPTION_ALGS) {
       const jwe = await new CompactEncrypt(new TextEncoder().encode(`secret for ${enc}`))
         .setProtectedHeader({ alg: c.spec.alg, enc, kid: key.id, cty: 'JWT' })
         .encrypt(publicKey)
@@ -142,6 +143,11 @@ describe('checkKeySpec', () => {
     for (const alg of KEY_MANAGEMENT_ALGS) checkKeySpec({ use: 'enc', alg })
     expect(SIGNING_ALGS).toHaveLength(10)
     expect(KEY_MANAGEMENT_ALGS).toHaveLength(6)
+  })
+
+  it('allows exactly the content encryptions the JWE code implements, as one list', () => {
+    expect(CONTENT_ENCRYPTION_ALGS).toEqual(['A128GCM', 'A192GCM', 'A256GCM'])
+    expect(CONTENT_ENCRYPTION_ALGS).toEqual([...CONTENT_ENCRYPTIONS.keys()])
   })
 
   it('refuses RSA1_5 and says why', async () => {
