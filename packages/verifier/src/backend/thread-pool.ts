@@ -127,8 +127,9 @@ function scheduleTurn(): void {
 }
 
 function pendingOnWorkers(): number {
+  if (workers === undefined) return 0
   let count = 0
-  for (const worker of workers ?? []) count += worker.pending
+  for (const worker of workers) count += worker.pending
   return count
 }
 
