@@ -1,6 +1,6 @@
 /// <reference types="node" />
 import { verify } from 'node:crypto'
-import { availableParallelism } from 'node:os'
+import * as os from 'node:os'
 import { type Check, type VerifyKey, VerifyWorker } from './verify-worker.js'
 
 export type { VerifyKey } from './verify-worker.js'
@@ -34,8 +34,8 @@ const MAX_BATCH = 64
 /** Checks waiting for a thread or the main thread, oldest first. */
 const waiting: Check[] = []
 let workers: VerifyWorker[] | undefined
-/** No thread could start, or one was lost: every check stays on the main thread. */
-let disabled = availableParallelism() < 2
+/** One core, no thread could start, or one was lost: every check stays on the main thread. */
+let disabled = false
 let flushQueued = false
 let turnScheduled = false
 /** Checks started since the last microtask checkpoint: callers that did not await each other. */
@@ -61,8 +61,14 @@ function runAllHere(checks: Check[]): void {
   for (const check of checks) check.resolve(verifyNow(check))
 }
 
+/** Cores the process may use; 1 where the runtime does not tell. */
+function cores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : 1
+}
+
 function startWorkers(): VerifyWorker[] {
-  const count = Math.min(MAX_WORKERS, availableParallelism() - 1)
+  const count = Math.min(MAX_WORKERS, cores() - 1)
+  if (count < 1) disabled = true
   const started: VerifyWorker[] = []
   const events = { ready: queueFlush, done: queueFlush, lost: loseWorkers }
   try {
