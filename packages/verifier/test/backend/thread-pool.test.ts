@@ -57,7 +57,7 @@ describe('scheduleVerify', () => {
     expect(await Promise.all(again)).toEqual(Array.from({ length: 40 }, () => true))
   })
 
-  it('gives each check of mixed keys and algorithms its own verdict, in one batch', async () => {
+  it('gives each check of mixed keys and algorithms its own verdict when they travel together', async () => {
     await quiet()
     const rsa = generateDerKeyPair('rsa', { modulusLength: 2048 })
     const ed = generateDerKeyPair('ed25519')
