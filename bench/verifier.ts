@@ -3,23 +3,27 @@
  * server) against raw node:crypto (the limit), jose `jwtVerify` and fast-jwt, for ES256,
  * EdDSA, RS256 and PS256; distinct tokens and one repeated token; one call at a time and
  * 16 in flight on one thread. Ratios are to raw node:crypto in the same case and run.
+ * Contenders are measured in interleaved rounds and keep their best (see lib/rounds.ts).
  */
 import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { createVerifier } from '@jwtis/verifier'
 import { createVerifier as createFastJwtVerifier } from 'fast-jwt'
 import { createLocalJWKSet, jwtVerify } from 'jose'
-import { watchOtherProcesses } from './lib/contention.js'
-import { measure } from './lib/measure.js'
+import { startJwksServer } from './lib/jwks-server.js'
 import { createRawVerify } from './lib/raw-verify.js'
 import { type Case, printCase, printTargets, type Row } from './lib/report.js'
-import { startJwksServer } from './lib/jwks-server.js'
+import { measureInterleaved } from './lib/rounds.js'
+import { printSummary } from './lib/summary.js'
 import { AUDIENCE, type BenchAlg, generateBenchKey, ISSUER, mintPool, mintToken } from './lib/tokens.js'
 
-const ALGS: readonly BenchAlg[] = ['ES256', 'EdDSA', 'RS256', 'PS256']
+const ALL_ALGS: readonly BenchAlg[] = ['ES256', 'EdDSA', 'RS256', 'PS256']
+/** `BENCH_ALGS=ES256,EdDSA` measures only those. */
+const ALGS = process.env.BENCH_ALGS === undefined ? ALL_ALGS : ALL_ALGS.filter((alg) => process.env.BENCH_ALGS!.split(',').includes(alg))
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 2000)
-const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 1000)
-const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 250)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 250)
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 200)
 const IN_FLIGHT = 16
 
 const TARGETS = {
@@ -57,24 +61,16 @@ async function runCase(
   tokens: readonly string[],
   concurrency: number,
 ): Promise<Case> {
-  const rows: Row[] = []
   const size = tokens.length
-  for (const contender of contenders) {
-    const { verify } = contender
-    const othersBusy = watchOtherProcesses()
-    const { opsPerSec } = await measure((i) => verify(tokens[i % size]!), {
-      budgetMs: BUDGET_MS,
-      warmupMs: WARMUP_MS,
-      concurrency,
-    })
-    rows.push({
-      name: contender.name,
-      opsPerSec,
-      baseline: contender.baseline,
-      target: contender.target,
-      othersBusy: othersBusy(),
-    })
-  }
+  const tasks = contenders.map(({ verify }) => (i: number) => verify(tokens[i % size]!))
+  const best = await measureInterleaved(tasks, { rounds: ROUNDS, roundMs: ROUND_MS, warmupMs: WARMUP_MS, concurrency })
+  const rows: Row[] = contenders.map((contender, i) => ({
+    name: contender.name,
+    opsPerSec: best[i]!.opsPerSec,
+    baseline: contender.baseline,
+    target: contender.target,
+    othersBusy: best[i]!.othersBusy,
+  }))
   const entry = { title, rows }
   printCase(entry)
   return entry
@@ -140,7 +136,7 @@ export async function run(): Promise<void> {
   const entryLabel = describeEntry()
   console.log('# @jwtis/verifier benchmark')
   console.log(
-    `Node ${process.version}, ${availableParallelism()} CPUs; ${BUDGET_MS} ms per case after ${WARMUP_MS} ms warm-up.`,
+    `Node ${process.version}, ${availableParallelism()} CPUs; per case, each contender warms up ${WARMUP_MS} ms, then ${ROUNDS} rounds of ${ROUND_MS} ms taken in turn with the others; the best round counts.`,
   )
   console.log(`@jwtis/verifier measured on the ${entryLabel}, keys from a local JWKS server.`)
   console.log(
@@ -150,4 +146,5 @@ export async function run(): Promise<void> {
   const cases: Case[] = []
   for (const alg of ALGS) cases.push(...(await benchAlg(alg, entryLabel)))
   printTargets(cases)
+  printSummary(cases)
 }

@@ -27,11 +27,14 @@ const NAME_WIDTH = 34
 /** Cores taken by other processes from which a row is flagged as measured on a busy machine. */
 const BUSY_CORES = 0.1
 
+/** True for a row measured while other processes took CPU. */
+export function isBusy(row: Row): boolean {
+  return row.othersBusy !== undefined && row.othersBusy >= BUSY_CORES
+}
+
 /** The flag of a row measured while other processes took CPU. */
 function busyNote(row: Row): string {
-  return row.othersBusy !== undefined && row.othersBusy >= BUSY_CORES
-    ? `  (other processes: ${row.othersBusy.toFixed(2)} cores)`
-    : ''
+  return isBusy(row) ? `  (other processes: ${row.othersBusy!.toFixed(2)} cores)` : ''
 }
 
 function formatOps(value: number): string {

@@ -2,7 +2,15 @@
  * Keys and token pools for the benchmark, minted with node:crypto: one key pair per alg,
  * a pool of distinct tokens (distinct `sub` and `jti`) and one token to repeat.
  */
-import { constants, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto'
+import {
+  constants,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomUUID,
+  sign,
+} from 'node:crypto'
 
 /** The algs the benchmark covers. */
 export type BenchAlg = 'ES256' | 'EdDSA' | 'RS256' | 'PS256'
@@ -23,18 +31,26 @@ export interface BenchKey {
   pem: string
 }
 
-/** Generates the key of one alg (P-256, Ed25519, RSA 2048). */
+/**
+ * Generates the key of one alg (P-256, Ed25519, RSA 2048). The pair comes out as DER and
+ * is re-imported: on Node 20 a JWK export of a KeyObject straight out of
+ * generateKeyPairSync can deadlock the process.
+ */
 export function generateBenchKey(alg: BenchAlg): BenchKey {
-  const pair =
+  const publicKeyEncoding = { type: 'spki', format: 'der' } as const
+  const privateKeyEncoding = { type: 'pkcs8', format: 'der' } as const
+  const der =
     alg === 'ES256'
-      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding, privateKeyEncoding })
       : alg === 'EdDSA'
-        ? generateKeyPairSync('ed25519')
-        : generateKeyPairSync('rsa', { modulusLength: 2048 })
+        ? generateKeyPairSync('ed25519', { publicKeyEncoding, privateKeyEncoding })
+        : generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding, privateKeyEncoding })
+  const publicKey = createPublicKey({ key: der.publicKey, format: 'der', type: 'spki' })
+  const privateKey = createPrivateKey({ key: der.privateKey, format: 'der', type: 'pkcs8' })
   const kid = `bench-${alg}`
-  const jwk = { ...(pair.publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kid, alg, use: 'sig' }
-  const pem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString()
-  return { alg, kid, ...pair, jwk, pem }
+  const jwk = { ...(publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kid, alg, use: 'sig' }
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+  return { alg, kid, privateKey, publicKey, jwk, pem }
 }
 
 function signature(key: BenchKey, input: string): Buffer {

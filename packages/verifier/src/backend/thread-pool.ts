@@ -1,51 +1,43 @@
 /// <reference types="node" />
-import { type KeyObject, type VerifyKeyObjectInput, verify } from 'node:crypto'
+import { verify } from 'node:crypto'
+import * as os from 'node:os'
+import { type Check, type VerifyKey, VerifyWorker } from './verify-worker.js'
 
-/** The key argument of node:crypto's verify, as the Node.js backend builds it. */
-export type VerifyKey = KeyObject | VerifyKeyObjectInput
+export type { VerifyKey } from './verify-worker.js'
 
 /*
  * The scheduling constants below were measured with bench/verifier.ts on two cores
- * (ES256, EdDSA, RS256, PS256; 1 to 16 verifications in flight).
+ * (ES256, EdDSA, RS256, PS256; 1 and 16 verifications in flight); the README's "The
+ * Node.js build" says why the checks go to threads of the package's own.
  */
 
 /**
- * From how many other checks in flight a check leaves the main thread. A hand-off to the
- * thread pool costs about a third of an RSA check in main-thread and kernel time: with
- * one or two others in flight it loses (RS256 fell to half the synchronous rate), from
- * four on a second core gains more than the hand-offs cost.
+ * From how many other checks in flight a check leaves the main thread. Alone, or nearly,
+ * a check is cheapest where it is: a hand-off only pays when both threads have work.
  */
 const OFFLOAD_FROM = 4
+/** Threads of the package's own: one per core beside the main thread's, at most four. */
+const MAX_WORKERS = 4
 /**
- * Most checks on the thread pool at once. A deep queue keeps its threads from sleeping
- * between checks (each wake-up costs more than a check); a bounded one leaves work for
- * the main thread.
+ * The part of the waiting checks a thread takes per batch; the main thread runs the rest
+ * itself, since it also parses every token and hands the batches over.
  */
-const POOL_DEPTH = 12
+const WORKER_SHARE = 0.7
 /**
- * The part of the checks in flight handed to the pool (at least {@link OFFLOAD_FROM}); the
- * main thread runs the rest itself instead of sleeping until the next completion.
+ * Batches a thread holds at once: a second one queued behind the first keeps it from
+ * idling while the main thread is busy with a check of its own.
  */
-const POOL_SHARE = 0.6
-/**
- * Waiting checks the main thread runs per event-loop turn: few, so that the turn stays
- * short and completions are handled (and the pool refilled) without delay.
- */
-const MAIN_THREAD_SHARE = 2
+const WORKER_DEPTH = 2
+/** Most checks in one batch: a bound on the latency a check can wait behind others. */
+const MAX_BATCH = 64
 
-interface Check {
-  algorithm: string | null
-  data: Uint8Array
-  key: VerifyKey
-  signature: Uint8Array
-  resolve(valid: boolean): void
-}
-
-/** Checks on the thread pool, from every verifier of the process. */
-let onPool = 0
-/** Checks waiting for the pool or the main thread, oldest first. */
+/** Checks waiting for a thread or the main thread, oldest first. */
 const waiting: Check[] = []
-let drainScheduled = false
+let workers: VerifyWorker[] | undefined
+/** One core, no thread could start, or one was lost: every check stays on the main thread. */
+let disabled = false
+let flushQueued = false
+let turnScheduled = false
 /** Checks started since the last microtask checkpoint: callers that did not await each other. */
 let startedTogether = 0
 let checkpointQueued = false
@@ -64,53 +56,99 @@ function verifyNow(check: Check): boolean {
   }
 }
 
-function dispatch(check: Check): void {
-  onPool++
+/** Runs every waiting check (and those a lost thread gave back) on the main thread. */
+function runAllHere(checks: Check[]): void {
+  for (const check of checks) check.resolve(verifyNow(check))
+}
+
+/** Cores the process may use; 1 where the runtime does not tell. */
+function cores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : 1
+}
+
+function startWorkers(): VerifyWorker[] {
+  const count = Math.min(MAX_WORKERS, cores() - 1)
+  if (count < 1) disabled = true
+  const started: VerifyWorker[] = []
+  const events = { ready: queueFlush, done: queueFlush, lost: loseWorkers }
   try {
-    verify(check.algorithm, check.data, check.key, check.signature, (err, valid) => {
-      onPool--
-      fillPool()
-      // With nothing left waiting, a drain still pending has nothing to do: forget it, so
-      // that one lost with a faked and restored setImmediate cannot stop future drains.
-      if (waiting.length === 0) drainScheduled = false
-      check.resolve(err === null && valid === true)
-    })
+    for (let i = 0; i < count; i++) started.push(new VerifyWorker(events))
   } catch {
-    onPool--
-    check.resolve(false)
+    // A runtime without worker threads: the main thread does all the work, as on one core.
+    disabled = true
   }
+  return started
 }
 
-/** Hands waiting checks to the pool, oldest first, up to its share of the checks in flight. */
-function fillPool(): void {
-  const limit = Math.min(POOL_DEPTH, Math.max(OFFLOAD_FROM, Math.ceil((onPool + waiting.length) * POOL_SHARE)))
-  while (onPool < limit && waiting.length > 0) dispatch(waiting.shift()!)
+function loseWorkers(unresolved: Check[]): void {
+  disabled = true
+  runAllHere(unresolved)
+  runAllHere(waiting.splice(0))
 }
 
-function drain(): void {
-  drainScheduled = false
-  for (let i = 0; i < MAIN_THREAD_SHARE && waiting.length > 0; i++) {
-    const check = waiting.shift()!
-    check.resolve(verifyNow(check))
+/**
+ * Hands batches to the threads that have room. Runs once per stretch of calls (on the
+ * next tick, after the callers' continuations), so that one batch carries every check
+ * started meanwhile.
+ */
+function flush(): void {
+  flushQueued = false
+  if (disabled) {
+    runAllHere(waiting.splice(0))
+    return
   }
-  scheduleDrain()
+  for (const worker of workers!) {
+    if (waiting.length === 0) break
+    if (!worker.canTake(WORKER_DEPTH)) continue
+    const count = Math.min(MAX_BATCH, Math.ceil(waiting.length * WORKER_SHARE))
+    const batch = waiting.splice(0, count)
+    try {
+      worker.send(batch)
+    } catch {
+      // A key the thread cannot be sent: these checks, and any like them, stay here.
+      runAllHere(batch)
+    }
+  }
+  scheduleTurn()
 }
 
-function scheduleDrain(): void {
-  if (drainScheduled || waiting.length === 0) return
-  drainScheduled = true
-  setImmediate(drain)
+function queueFlush(): void {
+  if (flushQueued || waiting.length === 0) return
+  flushQueued = true
+  process.nextTick(flush)
+}
+
+/** One waiting check per event-loop turn on the main thread, so that answers from the threads are read between them. */
+function turn(): void {
+  turnScheduled = false
+  const check = waiting.shift()
+  if (check !== undefined) check.resolve(verifyNow(check))
+  scheduleTurn()
+}
+
+function scheduleTurn(): void {
+  if (turnScheduled || waiting.length === 0) return
+  turnScheduled = true
+  setImmediate(turn)
+}
+
+function pendingOnWorkers(): number {
+  if (workers === undefined) return 0
+  let count = 0
+  for (const worker of workers) count += worker.pending
+  return count
 }
 
 /**
  * node:crypto's one-shot verify, scheduled by load. Alone (fewer than a few other checks
- * in flight) it runs at once and returns the verdict. Otherwise it resolves later, from
- * libuv's thread pool or from the main thread between event-loop turns, so that both
- * cores work. "In flight" counts checks on the pool or waiting, plus checks started in
- * the same synchronous stretch (callers that did not await each other), which would
- * otherwise be invisible since synchronous checks settle at once. The counts are shared
- * by every verifier of the process, like the thread pool. A deferred check turns any
- * error into a false verdict; a check run at once lets it throw to the caller.
+ * in flight) it runs at once and returns the verdict. Otherwise it resolves later, from a
+ * thread of the package's own (batched with the checks started alongside) or from the
+ * main thread between event-loop turns, so that every core works. "In flight" counts
+ * checks waiting or on a thread, plus checks started in the same synchronous stretch
+ * (callers that did not await each other), which would otherwise be invisible since
+ * synchronous checks settle at once. The counts and threads are shared by every verifier
+ * of the process. A deferred check turns any error into a false verdict; a check run at
+ * once lets it throw to the caller.
  */
 export function scheduleVerify(
   algorithm: string | null,
@@ -122,11 +160,16 @@ export function scheduleVerify(
     checkpointQueued = true
     void settled.then(checkpoint)
   }
-  const others = startedTogether++ + onPool + waiting.length
+  if (disabled) return verify(algorithm, data, key, signature)
+  const others = startedTogether++ + waiting.length + pendingOnWorkers()
   if (others < OFFLOAD_FROM) return verify(algorithm, data, key, signature)
+  workers ??= startWorkers()
+  if (disabled) return verify(algorithm, data, key, signature)
+  // A turn still due with nothing waiting has nothing to do: forget it, so that one lost
+  // to a faked and restored setImmediate cannot keep the main thread's turns from coming.
+  if (waiting.length === 0) turnScheduled = false
   return new Promise((resolve) => {
     waiting.push({ algorithm, data, key, signature, resolve })
-    fillPool()
-    scheduleDrain()
+    queueFlush()
   })
 }

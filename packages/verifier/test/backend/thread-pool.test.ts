@@ -1,4 +1,4 @@
-import { sign } from 'node:crypto'
+import { constants, sign } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { scheduleVerify } from '../../src/backend/thread-pool.js'
 import { VerifyError } from '../../src/errors.js'
@@ -33,7 +33,7 @@ describe('scheduleVerify', () => {
 
   it('leaves the main thread when many checks start together, with the same verdicts', async () => {
     await quiet()
-    // Enough for every path: at once, the thread pool, and the main thread's turns while the pool is full.
+    // Enough for every path: at once, the package's thread, and the main thread's turns beside it.
     const signatures = Array.from({ length: 64 }, (_, i) => (i % 3 === 0 ? bad : good))
     const results = signatures.map((signature) => scheduleVerify('sha256', data, key, signature))
     const firstDeferred = results.findIndex((result) => result instanceof Promise)
@@ -49,12 +49,60 @@ describe('scheduleVerify', () => {
     await quiet()
     vi.useFakeTimers({ toFake: ['setImmediate'] })
     const results = Array.from({ length: 40 }, () => scheduleVerify('sha256', data, key, good))
-    // The main thread's turns never come; the pool alone works the queue off.
+    // The main thread's turns never come; the package's thread alone works the queue off.
     expect(await Promise.all(results)).toEqual(Array.from({ length: 40 }, () => true))
     vi.useRealTimers()
     // A turn lost with the fake setImmediate leaves nothing stuck once it is real again.
     const again = Array.from({ length: 40 }, () => scheduleVerify('sha256', data, key, good))
     expect(await Promise.all(again)).toEqual(Array.from({ length: 40 }, () => true))
+  })
+
+  it('gives each check of mixed keys and algorithms its own verdict when they travel together', async () => {
+    await quiet()
+    const rsa = generateDerKeyPair('rsa', { modulusLength: 2048 })
+    const ed = generateDerKeyPair('ed25519')
+    const other = generateDerKeyPair('ec', { namedCurve: 'P-256' })
+    const pss = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+    const kinds = [
+      { algorithm: 'sha256', key, signature: good },
+      { algorithm: 'sha256', key: { key: other.publicKey, dsaEncoding: 'ieee-p1363' as const }, signature: good },
+      { algorithm: 'sha256', key: rsa.publicKey, signature: sign('sha256', data, rsa.privateKey) },
+      { algorithm: 'sha256', key: { key: rsa.publicKey, ...pss }, signature: sign('sha256', data, { key: rsa.privateKey, ...pss }) },
+      { algorithm: 'sha256', key: { key: rsa.publicKey, ...pss }, signature: sign('sha256', data, rsa.privateKey) },
+      { algorithm: null, key: ed.publicKey, signature: sign(null, data, ed.privateKey) },
+      { algorithm: null, key: ed.publicKey, signature: sign(null, Buffer.from('other input'), ed.privateKey) },
+    ]
+    const expected = [true, false, true, true, false, true, false]
+    const checks = Array.from({ length: 70 }, (_, i) => i % kinds.length)
+    const results = checks.map((k) => scheduleVerify(kinds[k]!.algorithm, data, kinds[k]!.key, kinds[k]!.signature))
+    expect(results.filter((result) => result instanceof Promise).length).toBeGreaterThan(60)
+    expect(await Promise.all(results)).toEqual(checks.map((k) => expected[k]))
+  })
+
+  it("holds the process open while checks are on the package's thread, and only then", async () => {
+    await quiet()
+    // Once, so that the thread is up and takes the batches below.
+    await Promise.all(Array.from({ length: 16 }, () => scheduleVerify('sha256', data, key, good)))
+    const ports = (): number => process.getActiveResourcesInfo().filter((name) => name === 'MessagePort').length
+    const idle = ports()
+    const results = Array.from({ length: 32 }, () => scheduleVerify('sha256', data, key, good))
+    // The batch leaves on the next tick, after the callers' continuations.
+    await new Promise((resolve) => process.nextTick(resolve))
+    expect(ports()).toBe(idle + 1)
+    expect(await Promise.all(results)).toEqual(Array.from({ length: 32 }, () => true))
+    expect(ports()).toBe(idle)
+  })
+
+  it('checks on the main thread what cannot be sent to a thread, with the same verdicts', async () => {
+    await quiet()
+    // A function cannot be copied to another thread; node:crypto ignores the member.
+    const unsendable = { key: publicKey, dsaEncoding: 'ieee-p1363' as const, note: () => 'not cloneable' }
+    const signatures = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? bad : good))
+    const results = signatures.map((signature) => scheduleVerify('sha256', data, unsendable, signature))
+    expect(await Promise.all(results)).toEqual(signatures.map((signature) => signature === good))
+    // The thread still takes the keys it can.
+    const after = Array.from({ length: 40 }, () => scheduleVerify('sha256', data, key, good))
+    expect(await Promise.all(after)).toEqual(Array.from({ length: 40 }, () => true))
   })
 
   it('gives a false verdict when node:crypto throws, off the main thread too', async () => {
