@@ -2,6 +2,7 @@
  * What the CLI's command line parses to, and what a command declares: the types every part
  * of the CLI shares, importing none of them.
  */
+import type { ClientSettings } from '../core/types.js'
 import type { Io } from './io.js'
 
 /** A command of the CLI by its words (`client register`); `serve` is what `jwtis` alone does. */
@@ -54,19 +55,10 @@ export interface ListenAddress {
 }
 
 /** Key and token settings given on the command line; unset ones take the issuer's defaults. */
-export interface KeyDefaults {
-  sigAlg?: string
-  sigBits?: number
-  encAlg?: string
-  encBits?: number
-  contEnc?: string
-  /** Milliseconds. */
-  keyExpiry?: number
-  /** Milliseconds. */
-  authTTL?: number
-  /** Milliseconds. */
-  refreshTTL?: number
-}
+export type KeyDefaults = Pick<
+  ClientSettings,
+  'sigAlg' | 'sigBits' | 'encAlg' | 'encBits' | 'contEnc' | 'keyExpiry' | 'authTTL' | 'refreshTTL'
+>
 
 /** A parsed, checked command line (flags, then `JWTIS_*` variables, then defaults). */
 export interface CliOptions {
