@@ -9,7 +9,8 @@ import { StoreError } from './errors.js'
 import { type FileContent, inspectFile, migrateSchema, SCHEMA_VERSION } from './sqlite-schema.js'
 
 /** How long a statement waits for another process's lock before it fails, in milliseconds. */
-const BUSY_TIMEOUT_MS = 5000
+/** How long a connection waits for another's write lock, in milliseconds. */
+export const BUSY_TIMEOUT_MS = 5000
 
 /** An open, checked store database. */
 export interface OpenedFile {
