@@ -54,6 +54,15 @@ async function counted(metrics: IssuerMetrics, operation: TokenOperation, work: 
   }
 }
 
+/** The kid a token request acts on: the authenticated caller's own, after the fields are checked. */
+async function callerKid(issuer: Issuer, req: HeaderSource, fields: Fields, known: readonly string[]): Promise<string> {
+  const caller = await authenticateClient(issuer, req, fields)
+  refuseUnknownFields(fields, known)
+  const kid = optionalString(fields, 'kid') ?? caller
+  requireSameClient(caller, kid)
+  return kid
+}
+
 /**
  * `POST /issue_token`: authenticates the caller, checks the fields, issues a pair.
  *
@@ -65,10 +74,7 @@ async function counted(metrics: IssuerMetrics, operation: TokenOperation, work: 
 export function issueFromRequest(context: TokenRouteContext, req: HeaderSource, fields: Fields): Promise<TokenPair> {
   const { issuer } = context
   return counted(context.metrics, 'issue', async () => {
-    const caller = await authenticateClient(issuer, req, fields)
-    refuseUnknownFields(fields, ISSUE_FIELDS)
-    const kid = optionalString(fields, 'kid') ?? caller
-    requireSameClient(caller, kid)
+    const kid = await callerKid(issuer, req, fields, ISSUE_FIELDS)
     return issuer.issue(kid, {
       claims: optionalObject(fields, 'claims') ?? {},
       authTTL: aliasedDuration(fields, AUTH_TTL_FIELDS),
@@ -88,10 +94,7 @@ export function issueFromRequest(context: TokenRouteContext, req: HeaderSource, 
 export function renewFromRequest(context: TokenRouteContext, req: HeaderSource, fields: Fields): Promise<TokenPair> {
   const { issuer } = context
   return counted(context.metrics, 'renew', async () => {
-    const caller = await authenticateClient(issuer, req, fields)
-    refuseUnknownFields(fields, RENEW_FIELDS)
-    const kid = optionalString(fields, 'kid') ?? caller
-    requireSameClient(caller, kid)
+    const kid = await callerKid(issuer, req, fields, RENEW_FIELDS)
     const refreshToken = requiredString(fields, 'refresh_token')
     const strategy = optionalStrategy(fields, 'refresh_strategy')
     return issuer.renew(kid, refreshToken, strategy === undefined ? {} : { strategy })
