@@ -138,6 +138,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const probe = db.prepare('SELECT 1')
   let statements: Statements | undefined
   let closed = false
+  let closing: Promise<void> | undefined
 
   function ready(): Statements {
     if (closed) throw new StoreError('closed', `the store ${path} is closed`)
@@ -269,11 +270,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         return false
       }
     },
-    close: async () => {
-      if (closed) return
-      closed = true
-      await writer.close()
-      db.close()
+    close: () => {
+      // The writes already queued still commit; the store closes behind them.
+      closing ??= writer.close().finally(() => {
+        closed = true
+        db.close()
+      })
+      return closing
     },
 
     getMeta: (name) => run((s) => s.getMeta.get(name)),

@@ -36,6 +36,19 @@ describe('family writes through the writer thread', () => {
     for (const family of families) expect((await store.getFamily(family.id))?.revokedAt).toBe(1)
   })
 
+  it('commits the family writes queued before close, then closes', async () => {
+    const path = await storeFile()
+    const store = createSqliteStore({ path })
+    const families = Array.from({ length: 5 }, (_, i) => makeFamily('shop', 'dave', { id: `late-${i}` }))
+    const writes = families.map((family) => store.insertFamily(family))
+    await store.close()
+    await Promise.all(writes)
+    await expect(store.getFamily('late-0')).rejects.toThrow(/closed/)
+    const reopened = createSqliteStore({ path })
+    cleanups.push(() => reopened.close())
+    for (const family of families) expect((await reopened.getFamily(family.id))?.sub).toBe('dave')
+  })
+
   it('fails only the write that fails, in a batch committed together', async () => {
     const store = createSqliteStore({ path: await storeFile() })
     cleanups.push(() => store.close())
