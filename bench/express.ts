@@ -10,10 +10,9 @@
  * the `tokenCache: false` row shows what each signature check costs without it.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
-import { watchOtherProcesses } from './lib/contention.js'
+import { processCpuMs, watchOtherProcesses } from './lib/contention.js'
 import { startJwksServer } from './lib/jwks-server.js'
 import { type Case, printCase, printTargets, type Row } from './lib/report.js'
 import { AUDIENCE, generateBenchKey, ISSUER, mintPool } from './lib/tokens.js'
@@ -72,22 +71,13 @@ async function load(url: string, tokens: readonly string[], seconds: number): Pr
 }
 
 /** CPU time a process has used, in milliseconds (Linux /proc; 0 elsewhere). */
-function cpuMsOf(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10 // utime + stime, in 10 ms ticks
-  } catch {
-    return 0
-  }
-}
-
 async function measureRound(url: string, tokens: readonly string[], name: string, app: ChildProcess): Promise<Row> {
   const othersBusy = watchOtherProcesses()
-  const appCpuBefore = cpuMsOf(app.pid)
+  const appCpuBefore = processCpuMs(app.pid)
   const started = performance.now()
   const opsPerSec = await load(url, tokens, SECONDS)
   // The app under test is one of the "other processes": only what the rest took is reported.
-  const appCores = (cpuMsOf(app.pid) - appCpuBefore) / (performance.now() - started)
+  const appCores = (processCpuMs(app.pid) - appCpuBefore) / (performance.now() - started)
   const others = othersBusy()
   return { name, opsPerSec, othersBusy: others === undefined ? undefined : Math.max(0, others - appCores) }
 }

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url'
 /** A running `jwtis` server. */
 export interface CliServer {
   url: string
+  /** The server's process id, to read its CPU time. */
+  pid: number | undefined
   /** SIGTERM, then wait for the exit. */
   stop(): Promise<void>
 }
@@ -40,6 +42,7 @@ export function startCliServer(
         child.stdout?.resume()
         resolve({
           url: match[1]!,
+          pid: child.pid,
           stop: () => {
             child.kill('SIGTERM')
             return exited

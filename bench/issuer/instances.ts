@@ -26,35 +26,66 @@ export interface InstanceLoadOptions {
   kid: string
 }
 
+/** A registered client loading issue and renew over HTTP, round after round. */
+export interface IssueRenewLoad {
+  /** One round of `POST /issue_token`; its refresh tokens feed later renew rounds. */
+  issue(budgetMs: number): Promise<LoadResult>
+  /** One round of `POST /renew_token`. */
+  renew(budgetMs: number): Promise<LoadResult>
+  close(): void
+}
+
 /**
  * Registers a client through the first URL, then issues and renews with `connections`
  * requests in flight spread round-robin over `urls`. Each renew takes a current refresh
  * token from the pool and puts its successor back, so no two requests in flight present
  * the same family.
  */
-export async function loadIssueRenew(urls: readonly string[], options: InstanceLoadOptions): Promise<IssueRenewResult> {
+export async function openIssueRenewLoad(urls: readonly string[], options: InstanceLoadOptions): Promise<IssueRenewLoad> {
   const posters = urls.map((url) => createJsonPoster(url, Math.ceil(options.connections / urls.length)))
   let turn = 0
   const post = (path: string, bearer: string, body: unknown) => posters[turn++ % posters.length]!.post(path, bearer, body)
+  const close = (): void => {
+    for (const poster of posters) poster.close()
+  }
+  let clientToken: string
   try {
     const registered = await posters[0]!.post(`/register/${options.kid}`, options.adminToken, {})
-    const clientToken = registered.client_token as string
-    const refreshTokens: string[] = []
-    let next = 0
-    const load = { budgetMs: options.budgetMs, warmupMs: options.warmupMs, concurrency: options.connections }
-    const issue = await runLoad(async () => {
-      const pair = await post('/issue_token', clientToken, { kid: options.kid, claims: { sub: `user-${next++}` } })
-      refreshTokens.push(pair.refresh_token as string)
-    }, load)
-    if (refreshTokens.length <= options.connections) throw new Error('benchmark sanity check failed: too few refresh tokens')
-    const renew = await runLoad(async () => {
-      const token = refreshTokens.shift()!
-      const pair = await post('/renew_token', clientToken, { kid: options.kid, refresh_token: token })
-      refreshTokens.push(pair.refresh_token as string)
-    }, load)
+    clientToken = registered.client_token as string
+  } catch (err) {
+    close()
+    throw err
+  }
+  const refreshTokens: string[] = []
+  let next = 0
+  const load = (budgetMs: number) => ({ budgetMs, warmupMs: options.warmupMs, concurrency: options.connections })
+  return {
+    issue: (budgetMs) =>
+      runLoad(async () => {
+        const pair = await post('/issue_token', clientToken, { kid: options.kid, claims: { sub: `user-${next++}` } })
+        refreshTokens.push(pair.refresh_token as string)
+      }, load(budgetMs)),
+    renew(budgetMs) {
+      if (refreshTokens.length <= options.connections) throw new Error('benchmark sanity check failed: too few refresh tokens')
+      return runLoad(async () => {
+        const token = refreshTokens.shift()!
+        const pair = await post('/renew_token', clientToken, { kid: options.kid, refresh_token: token })
+        refreshTokens.push(pair.refresh_token as string)
+      }, load(budgetMs))
+    },
+    close,
+  }
+}
+
+/** One round of issue, then one of renew, on a fresh client (see {@link openIssueRenewLoad}). */
+export async function loadIssueRenew(urls: readonly string[], options: InstanceLoadOptions): Promise<IssueRenewResult> {
+  const load = await openIssueRenewLoad(urls, options)
+  try {
+    const issue = await load.issue(options.budgetMs)
+    const renew = await load.renew(options.budgetMs)
     return { issue, renew }
   } finally {
-    for (const poster of posters) poster.close()
+    load.close()
   }
 }
 

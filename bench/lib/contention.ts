@@ -47,3 +47,21 @@ export function watchOtherProcesses(): () => number | undefined {
     return Math.max(0, (busyAfter - busyBefore - ownMs) / (performance.now() - start))
   }
 }
+
+/**
+ * CPU time a process (all its threads) has used so far, in milliseconds; 0 when the
+ * platform does not tell.
+ *
+ * @example
+ * ```ts
+ * const before = processCpuMs(child.pid)
+ * ```
+ */
+export function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS // utime + stime
+  } catch {
+    return 0
+  }
+}

@@ -4,6 +4,7 @@ import { IssuerError } from '../errors.js'
 import type { ClientConfig, KeyRecord, Store } from '../store/contract.js'
 import { StoreError } from '../store/errors.js'
 import { createClientKeyCache } from './client-keys.js'
+import { createClientTokenCache } from './client-token-cache.js'
 import { clientKeysOf, findKeySet, refuseRotationTooSoon, registerClient } from './clients.js'
 import type { IssuerDefaults } from './defaults.js'
 import { GRACE_TTL_DEFAULT_MS, GRACE_TTL_MAX_MS } from './durations.js'
@@ -139,6 +140,7 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
     maxAge: KEY_CACHE_MAX_AGE,
     onError: (err) => log(`reading client keys failed: ${describe(err)}`),
   })
+  const clientTokens = createClientTokenCache({ now, maxAge: KEY_CACHE_MAX_AGE })
   const maintainer = createKeyMaintainer({
     store,
     keyring,
@@ -214,9 +216,13 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
       return guarded('client authentication', async () => {
         if (typeof clientToken !== 'string' || clientToken === '' || clientToken.length > 1024) return undefined
         const hash = hashSecret(clientToken)
+        const cached = clientTokens.get(hash)
+        if (cached !== undefined) return secretsEqual(cached.tokenHash, hash) ? cached.kid : undefined
+        const mark = clientTokens.mark()
         const client = await store.findClientByTokenHash(hash)
         if (client === undefined || !secretsEqual(client.tokenHash, hash)) return undefined
         checkClientRecord(keyring, client)
+        clientTokens.set(hash, client, mark)
         return client.kid
       })
     },
@@ -227,6 +233,7 @@ export async function createIssuer(options: CreateIssuerOptions): Promise<Create
       return guarded('client removal', async () => {
         const removed = await store.deleteClient(kid)
         keys.drop(kid)
+        clientTokens.dropKid(kid)
         if (removed) log(`removed client ${kid}`)
         return removed
       })

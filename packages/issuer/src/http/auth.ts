@@ -4,11 +4,16 @@ import type { Issuer } from '../core/types.js'
 import { IssuerError } from '../errors.js'
 import type { Fields } from './fields.js'
 
+/** Where a request's headers are read: an Express request, or the fast path's own view. */
+export interface HeaderSource {
+  get(name: string): string | undefined
+}
+
 // RFC 6750 section 2.1: `Bearer` then one b64token.
 const BEARER = new RegExp(`^Bearer +(${B64TOKEN}) *$`, 'i')
 
 /** The token of an `Authorization: Bearer` header, or undefined when there is none usable. */
-function bearerToken(req: Request): string | undefined {
+function bearerToken(req: HeaderSource): string | undefined {
   const header = req.get('authorization')
   if (header === undefined) return undefined
   return BEARER.exec(header)?.[1]
@@ -31,7 +36,7 @@ export function isAdminRequest(issuer: Issuer, req: Request): boolean {
  * The kid of the client whose token the request carries: `Authorization: Bearer`, or, for
  * clients of the original jwtis, `client_token` in the JSON body. Throws `invalid_client`.
  */
-export async function authenticateClient(issuer: Issuer, req: Request, fields: Fields = {}): Promise<string> {
+export async function authenticateClient(issuer: Issuer, req: HeaderSource, fields: Fields = {}): Promise<string> {
   const fromHeader = bearerToken(req)
   const fromBody = fields['client_token']
   if (fromBody !== undefined && typeof fromBody !== 'string') {

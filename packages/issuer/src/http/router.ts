@@ -1,26 +1,24 @@
-import type { ClientKeysBody, RegisteredClientBody, TokenPairBody } from '@jwtis/client'
+import type { ClientKeysBody, RegisteredClientBody } from '@jwtis/client'
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express'
-import type { ClientKeys, Issuer, TokenPair } from '../core/types.js'
+import type { ClientKeys, Issuer } from '../core/types.js'
 import { SIGNING_ALGS } from '../core/alg-policy.js'
 import { IssuerError } from '../errors.js'
 import { authenticateClient, isAdminRequest, requireAdmin, requireSameClient } from './auth.js'
 import { jsonObjectBody } from './body.js'
 import { sendCacheableJson } from './cacheable.js'
 import {
-  aliasedDuration,
   type Fields,
   optionalAudience,
   optionalDuration,
   optionalInteger,
-  optionalObject,
   optionalStrategy,
   optionalString,
   refuseUnknownFields,
-  requiredString,
 } from './fields.js'
-import { createIssuerMetrics, type IssuerMetrics, type TokenOperation } from './metrics.js'
+import { createIssuerMetrics, type IssuerMetrics } from './metrics.js'
 import { describeError } from './redact.js'
 import { toErrorResponse } from './status.js'
+import { issueFromRequest, renewFromRequest, tokenPairBody } from './token-routes.js'
 
 /** Options of {@link createIssuerRouter}. */
 export interface IssuerRouterOptions {
@@ -58,11 +56,6 @@ const REGISTER_FIELDS = [
   'refresh_strategy',
   'audience',
 ] as const
-const AUTH_TTL_FIELDS = ['auth_ttl', 'auth_token_valid_time'] as const
-// `resresh_token_valid_time` is the spelling clients of the original jwtis send.
-const REFRESH_TTL_FIELDS = ['refresh_ttl', 'refresh_token_valid_time', 'resresh_token_valid_time'] as const
-const ISSUE_FIELDS = ['kid', 'claims', 'client_token', ...AUTH_TTL_FIELDS, ...REFRESH_TTL_FIELDS] as const
-const RENEW_FIELDS = ['kid', 'refresh_token', 'refresh_strategy', 'client_token'] as const
 // `token_type_hint` (RFC 7009) is accepted and ignored: only refresh tokens are revocable.
 const REVOKE_FIELDS = ['kid', 'token', 'sub', 'token_type_hint', 'client_token'] as const
 const ROTATE_FIELDS = ['client_token'] as const
@@ -74,17 +67,6 @@ function keysBody(keys: ClientKeys): ClientKeysBody {
     pub_enc_key: keys.pubEncKey,
     expiry: keys.expiry,
     valid: keys.valid,
-  }
-}
-
-function tokenPairBody(pair: TokenPair): TokenPairBody {
-  return {
-    id: pair.id,
-    access_token: pair.accessToken,
-    // The original jwtis named it so; its clients still read it.
-    auth_token: pair.accessToken,
-    refresh_token: pair.refreshToken,
-    expiry: pair.expiry,
   }
 }
 
@@ -145,18 +127,6 @@ export function createIssuerRouter(options: IssuerRouterOptions): Router {
     else router[method](path, prepare, run)
   }
 
-  /** Counts the outcome of an issue or a renew for `/metrics`. */
-  async function counted(operation: TokenOperation, work: () => Promise<TokenPair>): Promise<TokenPair> {
-    try {
-      const pair = await work()
-      metrics.tokenServed(operation)
-      return pair
-    } catch (err) {
-      metrics.tokenRefused(operation, toErrorResponse(err).body.error)
-      throw err
-    }
-  }
-
   function baseUrl(req: Request): string {
     const url = typeof publicUrl === 'function' ? publicUrl() : (publicUrl ?? `${req.protocol}://${req.get('host')}${req.baseUrl}`)
     return url.replace(/\/+$/, '')
@@ -205,33 +175,11 @@ export function createIssuerRouter(options: IssuerRouterOptions): Router {
   })
 
   route('post', '/issue_token', async (req, res) => {
-    const fields = fieldsOf(req)
-    const pair = await counted('issue', async () => {
-      const caller = await authenticateClient(issuer, req, fields)
-      refuseUnknownFields(fields, ISSUE_FIELDS)
-      const kid = optionalString(fields, 'kid') ?? caller
-      requireSameClient(caller, kid)
-      return issuer.issue(kid, {
-        claims: optionalObject(fields, 'claims') ?? {},
-        authTTL: aliasedDuration(fields, AUTH_TTL_FIELDS),
-        refreshTTL: aliasedDuration(fields, REFRESH_TTL_FIELDS),
-      })
-    })
-    res.json(tokenPairBody(pair))
+    res.json(tokenPairBody(await issueFromRequest({ issuer, metrics }, req, fieldsOf(req))))
   })
 
   route('post', '/renew_token', async (req, res) => {
-    const fields = fieldsOf(req)
-    const pair = await counted('renew', async () => {
-      const caller = await authenticateClient(issuer, req, fields)
-      refuseUnknownFields(fields, RENEW_FIELDS)
-      const kid = optionalString(fields, 'kid') ?? caller
-      requireSameClient(caller, kid)
-      const refreshToken = requiredString(fields, 'refresh_token')
-      const strategy = optionalStrategy(fields, 'refresh_strategy')
-      return issuer.renew(kid, refreshToken, strategy === undefined ? {} : { strategy })
-    })
-    res.json(tokenPairBody(pair))
+    res.json(tokenPairBody(await renewFromRequest({ issuer, metrics }, req, fieldsOf(req))))
   })
 
   route('post', '/revoke', async (req, res) => {

@@ -1,9 +1,10 @@
-import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import type { Issuer } from '../core/types.js'
-import type { IssuerMetrics } from './metrics.js'
+import { createFastTokenRoutes } from './fast-token-routes.js'
+import { createIssuerMetrics, type IssuerMetrics } from './metrics.js'
 import { createIssuerRouter } from './router.js'
 
 /** Options of {@link startServer}. */
@@ -91,6 +92,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let url = `${scheme}://${urlHost(host)}:${port}`
   let closing = false
 
+  const metrics = options.metrics ?? createIssuerMetrics()
+  const log = options.log ?? ((line: string) => console.error(line))
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false) // the JWKS routes set their own strong ETag
@@ -103,16 +106,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     createIssuerRouter({
       issuer: options.issuer,
       publicUrl: options.publicUrl ?? (() => url),
-      log: options.log,
-      metrics: options.metrics,
+      log,
+      metrics,
       notFound: true,
     }),
   )
+  const fast = createFastTokenRoutes({ issuer: options.issuer, metrics, log, closing: () => closing })
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!fast(req, res)) app(req, res)
+  }
 
   const server =
     options.tls === undefined
-      ? createHttpServer(app)
-      : createHttpsServer({ cert: toPem(options.tls.cert), key: toPem(options.tls.key) }, app)
+      ? createHttpServer(handle)
+      : createHttpsServer({ cert: toPem(options.tls.cert), key: toPem(options.tls.key) }, handle)
   server.on('request', (_req, res) => {
     // An answer finished during shutdown leaves its connection idle: close it then.
     res.on('finish', () => {

@@ -8,8 +8,8 @@ import Database from 'better-sqlite3'
 import { StoreError } from './errors.js'
 import { type FileContent, inspectFile, migrateSchema, SCHEMA_VERSION } from './sqlite-schema.js'
 
-/** How long a statement waits for another process's lock before it fails, in milliseconds. */
-const BUSY_TIMEOUT_MS = 5000
+/** How long a statement waits for another connection's lock before it fails, in milliseconds. */
+export const BUSY_TIMEOUT_MS = 5000
 
 /** An open, checked store database. */
 export interface OpenedFile {

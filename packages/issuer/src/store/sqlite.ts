@@ -4,7 +4,8 @@
  * immediate transaction; races (rotation, refresh generations) are settled by
  * compare-and-set statements, which also hold when several processes share the file.
  * Token family writes that arrive together commit together (group commit): one fsync for a
- * whole batch of requests, each still answered only once its batch is on disk.
+ * whole batch of requests, on a writer thread of the store's own, each still answered only
+ * once its batch is on disk (see `sqlite-writer.ts`).
  */
 import { resolve } from 'node:path'
 import type Database from 'better-sqlite3'
@@ -12,7 +13,9 @@ import type { ClientRecord, FamilyAdvance, KeyRecord, KeyRotation, Store } from 
 import { StoreError } from './errors.js'
 import { type ClientRow, type FamilyRow, KEY_COLUMNS, type KeyRow, maybe, toClient, toFamily, toKey } from './rows.js'
 import { backupTo } from './sqlite-backup.js'
-import { openStoreFile } from './sqlite-open.js'
+import { createFamilyBatchCommit, type FamilyWrite, prepareFamilyWrites } from './sqlite-family-writes.js'
+import { BUSY_TIMEOUT_MS, openStoreFile } from './sqlite-open.js'
+import { createFamilyWriter } from './sqlite-writer.js'
 import { createSchema } from './sqlite-schema.js'
 
 /** Options of {@link createSqliteStore}. */
@@ -98,27 +101,8 @@ function prepareStatements(db: Database.Database) {
     ),
     purgeKeys: db.prepare<[number]>("DELETE FROM keys WHERE state = 'retired' AND retire_until <= ?"),
 
-    insertFamily: db.prepare(
-      `INSERT INTO families (id, client_kid, sub, jti, generation, prev_jti, superseded_at, expires_at,
-         max_expires_at, revoked_at, created_at)
-       VALUES (@id, @client_kid, @sub, @jti, @generation, @prev_jti, @superseded_at, @expires_at,
-         @max_expires_at, @revoked_at, @created_at)`,
-    ),
+    ...prepareFamilyWrites(db),
     getFamily: db.prepare<[string], FamilyRow>('SELECT * FROM families WHERE id = ?'),
-    advanceFamily: db.prepare<[{ id: string; expect: string; jti: string; expires: number; at: number }], FamilyRow>(
-      `UPDATE families
-       SET prev_jti = jti, jti = @jti, superseded_at = @at, generation = generation + 1,
-           expires_at = min(@expires, max_expires_at)
-       WHERE id = @id AND jti = @expect AND revoked_at IS NULL
-       RETURNING *`,
-    ),
-    extendFamily: db.prepare<[{ id: string; jti: string; expires: number }]>(
-      `UPDATE families SET expires_at = min(@expires, max_expires_at)
-       WHERE id = @id AND jti = @jti AND revoked_at IS NULL`,
-    ),
-    revokeFamily: db.prepare<[number, string]>(
-      'UPDATE families SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
-    ),
     revokeSubject: db.prepare<[number, string, string]>(
       'UPDATE families SET revoked_at = ? WHERE client_kid = ? AND sub = ? AND revoked_at IS NULL',
     ),
@@ -154,6 +138,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const probe = db.prepare('SELECT 1')
   let statements: Statements | undefined
   let closed = false
+  let closing: Promise<void> | undefined
 
   function ready(): Statements {
     if (closed) throw new StoreError('closed', `the store ${path} is closed`)
@@ -186,61 +171,37 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return (...args: A) => transaction.immediate(...args)
   }
 
-  interface QueuedWrite {
-    work: (s: Statements) => unknown
-    resolve: (value: unknown) => void
-    reject: (err: StoreError) => void
-  }
-  let queuedWrites: QueuedWrite[] = []
-  // Each write of a batch succeeds or fails alone (SQLite undoes a failed statement only);
-  // the batch commits once, and a failed commit fails every write of it.
-  const commitWrites = transact((s: Statements, batch: readonly QueuedWrite[]) =>
-    batch.map((write): { ok: true; value: unknown } | { ok: false; err: unknown } => {
-      try {
-        return { ok: true, value: write.work(s) }
-      } catch (err) {
-        return { ok: false, err }
-      }
-    }),
-  )
+  const writer = createFamilyWriter({
+    thread: { path, busyTimeoutMs: BUSY_TIMEOUT_MS },
+    commitHere: createFamilyBatchCommit(db, ready),
+    failure: (reason) => new StoreError('failed', `the store ${path} failed: ${reason}`),
+  })
 
-  function flushWrites(): void {
-    const batch = queuedWrites
-    if (batch.length === 0) return
-    queuedWrites = []
-    let outcomes: ReturnType<typeof commitWrites>
+  /** A family write, committed with those made at about the same time; resolves once on disk. */
+  function batched(familyWrite: FamilyWrite): Promise<FamilyRow | boolean | undefined> {
     try {
-      outcomes = commitWrites(ready(), batch)
+      ready()
     } catch (err) {
-      const failed = failure(err)
-      for (const write of batch) write.reject(failed)
-      return
+      return Promise.reject(failure(err))
     }
-    outcomes.forEach((outcome, i) => {
-      const write = batch[i]!
-      if (outcome.ok) write.resolve(outcome.value)
-      else write.reject(failure(outcome.err))
+    return writer.write(familyWrite)
+  }
+
+  /**
+   * A write that families depend on (revoking, deleting a client): the family writes queued
+   * before it are committed first, so they land in the order they were made.
+   */
+  function writeAfterFamilies<T>(work: (s: Statements) => T): Promise<T> {
+    return writer.after(() => work(ready())).catch((err: unknown) => {
+      throw failure(err)
     })
   }
 
   /**
-   * A single-statement write that joins the batch committed at the end of this turn of the
-   * event loop. better-sqlite3 blocks while SQLite syncs the log: one sync per batch instead
-   * of one per request keeps the disk's latency from capping the request rate.
+   * Any other write (keys, clients, metadata) runs at once; should the writer thread be
+   * committing meanwhile, SQLite's busy timeout waits for it.
    */
-  function batched<T>(work: (s: Statements) => T): Promise<T> {
-    if (closed) return run(work)
-    return new Promise<T>((resolve, reject) => {
-      if (queuedWrites.length === 0) setImmediate(flushWrites)
-      queuedWrites.push({ work, resolve: resolve as (value: unknown) => void, reject })
-    })
-  }
-
-  /** Any other write: the batched writes queued before it are committed first, so writes land in the order they were made. */
-  function write<T>(work: (s: Statements) => T): Promise<T> {
-    flushWrites()
-    return run(work)
-  }
+  const write = run
 
   const setMetaEntries = transact((s: Statements, entries: Readonly<Record<string, string>>) => {
     for (const [name, value] of Object.entries(entries)) s.upsertMeta.run(name, value)
@@ -309,11 +270,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         return false
       }
     },
-    close: async () => {
-      if (closed) return
-      flushWrites()
-      closed = true
-      db.close()
+    close: () => {
+      // The writes already queued still commit; the store closes behind them.
+      closing ??= writer.close().finally(() => {
+        closed = true
+        db.close()
+      })
+      return closing
     },
 
     getMeta: (name) => run((s) => s.getMeta.get(name)),
@@ -326,7 +289,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     listClients: () => run((s) => s.listClients.all().map(toClient)),
     setClientMac: (kid, mac) => write((s) => s.setClientMac.run(mac, kid).changes > 0),
     // Keys and families go with it (ON DELETE CASCADE), in the same statement.
-    deleteClient: (kid) => write((s) => s.deleteClient.run(kid).changes > 0),
+    deleteClient: (kid) => writeAfterFamilies((s) => s.deleteClient.run(kid).changes > 0),
 
     listKeys: (filter) =>
       run((s) => {
@@ -341,9 +304,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     rotateKeys: (rotation) => write((s) => rotate(s, rotation)),
     purgeRetiredKeys: (now) => write((s) => s.purgeKeys.run(now).changes),
 
-    insertFamily: (family) =>
-      batched((s) => {
-        s.insertFamily.run({
+    insertFamily: async (family) => {
+      await batched({
+        op: 'insert',
+        row: {
           id: family.id,
           client_kid: family.clientKid,
           sub: family.sub,
@@ -355,22 +319,22 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           max_expires_at: family.maxExpiresAt,
           revoked_at: family.revokedAt ?? null,
           created_at: family.createdAt,
-        })
-      }),
+        },
+      })
+    },
     getFamily: (id) => run((s) => maybe(s.getFamily.get(id), toFamily)),
-    advanceFamily: (id, expectJti, next: FamilyAdvance) =>
-      batched((s) =>
-        maybe(s.advanceFamily.get({ id, expect: expectJti, jti: next.jti, expires: next.expiresAt, at: next.at }), toFamily),
-      ),
-    extendFamily: (id, jti, expiresAt) =>
-      batched((s) => s.extendFamily.run({ id, jti, expires: expiresAt }).changes === 1),
-    revokeFamily: (id, at) => batched((s) => s.revokeFamily.run(at, id).changes === 1),
-    revokeSubject: (clientKid, sub, at) => write((s) => s.revokeSubject.run(at, clientKid, sub).changes),
-    purgeFamilies: (now) => write((s) => s.purgeFamilies.run(now).changes),
+    advanceFamily: async (id, expectJti, next: FamilyAdvance) => {
+      const params = { id, expect: expectJti, jti: next.jti, expires: next.expiresAt, at: next.at }
+      return maybe((await batched({ op: 'advance', params })) as FamilyRow | undefined, toFamily)
+    },
+    extendFamily: async (id, jti, expiresAt) =>
+      (await batched({ op: 'extend', params: { id, jti, expires: expiresAt } })) === true,
+    revokeFamily: async (id, at) => (await batched({ op: 'revoke', id, at })) === true,
+    revokeSubject: (clientKid, sub, at) => writeAfterFamilies((s) => s.revokeSubject.run(at, clientKid, sub).changes),
+    purgeFamilies: (now) => writeAfterFamilies((s) => s.purgeFamilies.run(now).changes),
 
     backup: async (destination) => {
-      flushWrites()
-      ready()
+      await writer.after(() => ready())
       await backupTo(db, path, destination)
     },
   }
