@@ -72,6 +72,19 @@ interface BenchKeys {
   encryptionSecret: Buffer
 }
 
+/** A P-256 pair generated as DER and imported: no KeyObject fresh from the generation job is ever exported. */
+function signingPairViaDer(): { privateKey: KeyObject; publicKey: KeyObject } {
+  const der = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  })
+  return {
+    privateKey: createPrivateKey({ key: der.privateKey, format: 'der', type: 'pkcs8' }),
+    publicKey: createPublicKey({ key: der.publicKey, format: 'der', type: 'spki' }),
+  }
+}
+
 /** Keys made as raw points and imported, so that no freshly generated KeyObject is exported (see raw-pair.ts). */
 function makeBenchKeys(): BenchKeys {
   const ecdh = createECDH('prime256v1')
@@ -79,7 +92,7 @@ function makeBenchKeys(): BenchKeys {
   const jwk = { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') }
   const encryptionSecret = ecdh.getPrivateKey()
   return {
-    signing: generateKeyPairSync('ec', { namedCurve: 'P-256' }),
+    signing: signingPairViaDer(),
     encryption: {
       privateKey: createPrivateKey({ key: { ...jwk, d: encryptionSecret.toString('base64url') }, format: 'jwk' }),
       publicKey: createPublicKey({ key: jwk, format: 'jwk' }),
