@@ -96,7 +96,8 @@ export interface KeyRecordChecker {
  * @example
  * ```ts
  * const checker = createKeyRecordChecker(keyring, (err) => log(err.message))
- * const sound = await filterAsync(records, checker.isSound)
+ * const published = []
+ * for (const record of records) if (await checker.isSound(record)) published.push(record)
  * ```
  */
 export function createKeyRecordChecker(keyring: Keyring, onTampered: (err: KeyringError) => void): KeyRecordChecker {
