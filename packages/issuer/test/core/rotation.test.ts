@@ -74,7 +74,10 @@ describe('scheduled rotation', () => {
     await vi.waitFor(async () => expect(await idsIn(f, 'shop', 'sig', 'next')).toHaveLength(1))
     await vi.waitFor(async () => expect(await idsIn(f, 'shop', 'enc', 'next')).toHaveLength(1))
     const [newNext] = await idsIn(f, 'shop', 'sig', 'next')
-    expect((await f.issuer.jwks('shop')).keys.map((key) => key.kid)).toEqual([next, newNext, current])
+    // The key cache reloads just after the new row is written: the JWKS shows it a moment later.
+    await vi.waitFor(async () =>
+      expect((await f.issuer.jwks('shop')).keys.map((key) => key.kid)).toEqual([next, newNext, current]),
+    )
 
     // Once nothing it signed can be valid (family lifetime + margin), the retired key leaves.
     f.clock.advance(720 * HOUR + 61_000)
