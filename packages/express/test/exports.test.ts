@@ -1,17 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { typeExports } from '../../../test/helpers/type-exports.js'
 import * as entry from '../src/index.js'
-
-/** The exported type names, read from the entry's source (types leave no runtime trace). */
-function typeExports(file: string): string[] {
-  const source = readFileSync(new URL(file, import.meta.url), 'utf8')
-  const names: string[] = []
-  for (const [, list] of source.matchAll(/export type \{([^}]*)\}/g)) names.push(...list!.split(',').map((n) => n.trim()))
-  for (const [, list] of source.matchAll(/export \{([^}]*)\}/g)) {
-    for (const item of list!.split(',')) if (item.trim().startsWith('type ')) names.push(item.trim().slice(5))
-  }
-  return names.filter(Boolean).sort()
-}
 
 describe('public surface', () => {
   it('exports these values', () => {
@@ -35,7 +25,7 @@ describe('public surface', () => {
   })
 
   it('exports these types', () => {
-    expect(typeExports('../src/index.ts')).toMatchInlineSnapshot(`
+    expect(typeExports(new URL('../src/index.ts', import.meta.url))).toMatchInlineSnapshot(`
       [
         "AuthClaims",
         "AuthErrorCode",

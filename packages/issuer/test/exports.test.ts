@@ -1,18 +1,7 @@
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { typeExports } from '../../../test/helpers/type-exports.js'
 import * as client from '../src/client/index.js'
 import * as main from '../src/index.js'
-
-/** The exported type names, read from the entry's source (types leave no runtime trace). */
-function typeExports(file: string): string[] {
-  const source = readFileSync(new URL(file, import.meta.url), 'utf8')
-  const names: string[] = []
-  for (const [, list] of source.matchAll(/export type \{([^}]*)\}/g)) names.push(...list!.split(',').map((n) => n.trim()))
-  for (const [, list] of source.matchAll(/export \{([^}]*)\}/g)) {
-    for (const entry of list!.split(',')) if (entry.trim().startsWith('type ')) names.push(entry.trim().slice(5))
-  }
-  return names.filter(Boolean).sort()
-}
 
 describe('public surface of @jwtis/issuer', () => {
   it('exports these values', () => {
@@ -38,7 +27,7 @@ describe('public surface of @jwtis/issuer', () => {
   })
 
   it('exports these types', () => {
-    expect(typeExports('../src/index.ts')).toMatchInlineSnapshot(`
+    expect(typeExports(new URL('../src/index.ts', import.meta.url))).toMatchInlineSnapshot(`
       [
         "ClientConfig",
         "ClientKeys",

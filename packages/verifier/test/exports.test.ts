@@ -1,18 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { typeExports } from '../../../test/helpers/type-exports.js'
 import * as neutral from '../src/index.js'
 import * as node from '../src/index.node.js'
-
-/** The exported type names, read from the entry's source (types leave no runtime trace). */
-function typeExports(file: string): string[] {
-  const source = readFileSync(new URL(file, import.meta.url), 'utf8')
-  const names: string[] = []
-  for (const [, list] of source.matchAll(/export type \{([^}]*)\}/g)) names.push(...list!.split(',').map((n) => n.trim()))
-  for (const [, list] of source.matchAll(/export \{([^}]*)\}/g)) {
-    for (const entry of list!.split(',')) if (entry.trim().startsWith('type ')) names.push(entry.trim().slice(5))
-  }
-  return names.filter(Boolean).sort()
-}
 
 describe('public surface', () => {
   it('exports these values', () => {
@@ -29,7 +19,7 @@ describe('public surface', () => {
   })
 
   it('exports these types', () => {
-    expect(typeExports('../src/index.ts')).toMatchInlineSnapshot(`
+    expect(typeExports(new URL('../src/index.ts', import.meta.url))).toMatchInlineSnapshot(`
       [
         "CheckOptions",
         "CreateJwksCacheOptions",
@@ -68,7 +58,7 @@ describe('public surface', () => {
 
   it('offers the same names on the Node.js entry, with its own createVerifier', () => {
     expect(Object.keys(node).sort()).toEqual(Object.keys(neutral).sort())
-    expect(typeExports('../src/index.node.ts')).toEqual(typeExports('../src/index.ts'))
+    expect(typeExports(new URL('../src/index.node.ts', import.meta.url))).toEqual(typeExports(new URL('../src/index.ts', import.meta.url)))
     expect(node.createVerifier).not.toBe(neutral.createVerifier)
     expect(node.VerifyError).toBe(neutral.VerifyError)
   })
