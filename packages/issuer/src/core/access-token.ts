@@ -1,7 +1,7 @@
 import { randomToken } from '../crypto/secrets.js'
 import type { Audience } from './audience.js'
 import type { LoadedKey } from './client-keys.js'
-import type { TokenWorkers } from './token-workers.js'
+import type { SignSpec } from './token-jobs.js'
 
 /** The `typ` header of access tokens (RFC 9068). */
 export const ACCESS_TOKEN_TYP = 'at+jwt'
@@ -23,26 +23,16 @@ export interface AccessTokenInput {
   ttl: number
 }
 
-/** A signed access token and its `exp` (seconds since the epoch). */
-export interface SignedAccessToken {
-  token: string
-  exp: number
-}
-
 /**
- * Signs an access token: JWS `{alg, kid, typ: 'at+jwt'}` with `iss`, `sub`, `aud`,
- * `client_id`, `iat`, `nbf`, `exp`, `jti` and the custom claims, on the token workers.
+ * The job that signs an access token: JWS `{alg, kid, typ: 'at+jwt'}` with `iss`, `sub`,
+ * `aud`, `client_id`, `iat`, `nbf`, `exp`, `jti` and the custom claims; and its `exp`.
  *
  * @example
  * ```ts
- * const { token, exp } = await signAccessToken(tokens, set.sig.current, { issuer: 'JWTIS', clientKid: 'shop', audience: 'shop', sub: 'u1', custom: {}, now: Date.now(), ttl: 900_000 })
+ * const { job, exp } = accessTokenJob(set.sig.current, { issuer: 'JWTIS', clientKid: 'shop', audience: 'shop', sub: 'u1', custom: {}, now: Date.now(), ttl: 900_000 })
  * ```
  */
-export async function signAccessToken(
-  tokens: TokenWorkers,
-  key: LoadedKey,
-  input: AccessTokenInput,
-): Promise<SignedAccessToken> {
+export function accessTokenJob(key: LoadedKey, input: AccessTokenInput): { job: SignSpec; exp: number } {
   const iat = Math.floor(input.now / 1000)
   const exp = Math.floor((input.now + input.ttl) / 1000)
   const { aud, ...custom } = input.custom
@@ -59,8 +49,5 @@ export async function signAccessToken(
     jti: randomToken(16),
   }
   const header = JSON.stringify({ alg: key.record.alg, kid: key.record.id, typ: ACCESS_TOKEN_TYP })
-  const token = await tokens.run({ op: 'sign', alg: key.record.alg, header, payload: JSON.stringify(payload) }, [
-    key.privateKey(),
-  ])
-  return { token, exp }
+  return { job: { alg: key.record.alg, header, payload: JSON.stringify(payload) }, exp }
 }

@@ -37,6 +37,12 @@ export interface FamilyRules {
   now: number
   /** How long the generation just superseded may still be presented, in milliseconds. */
   graceTTL: number
+  /**
+   * Told the next generation just before the store is asked to move the family on to it, so
+   * that its token can be minted meanwhile. The decision says whether that generation won:
+   * when another renew moved the family first, the successor is another.
+   */
+  onAdvance?: ((next: { jti: string; expiresAt: number }) => void) | undefined
 }
 
 function invalidGrant(): IssuerError {
@@ -114,7 +120,9 @@ export async function decideRenewal(
       expiresAt > presented.expiresAt)
   if (!renewToken) return { family, refresh: 'same' }
 
-  const advanced = await store.advanceFamily(family.id, presented.jti, { jti: randomToken(16), expiresAt, at: now })
+  const next = { jti: randomToken(16), expiresAt }
+  rules.onAdvance?.(next)
+  const advanced = await store.advanceFamily(family.id, presented.jti, { ...next, at: now })
   if (advanced !== undefined) return { family: advanced, refresh: 'mint' }
   // Another renew of this generation won the race: it is now the superseded one.
   const raced = await store.getFamily(presented.fid)

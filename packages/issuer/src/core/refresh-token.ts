@@ -3,7 +3,7 @@ import { parseProtectedHeader } from '../jose/protected-header.js'
 import { INVALID_GRANT_MESSAGE, IssuerError } from '../errors.js'
 import type { ClientKeySet, LoadedKey } from './client-keys.js'
 import { REFRESH_TOKEN_TYP } from './inner-refresh-token.js'
-import type { OpenOutcome } from './token-jobs.js'
+import type { OpenOutcome, SealSpec } from './token-jobs.js'
 import { TokenJobError, type TokenWorkers } from './token-workers.js'
 
 /** The longest refresh token the issuer reads, in characters. */
@@ -46,33 +46,26 @@ export interface RefreshTokenKeys {
 }
 
 /**
- * Makes a refresh token on the token workers: the claims signed as a JWS
- * `{alg, kid, typ: 'rt+jwt'}`, then encrypted as a compact JWE `{alg, enc, kid, cty: 'JWT'}`
- * to the client's encryption key, whose private half only the issuer holds.
+ * The job that makes a refresh token: the claims signed as a JWS `{alg, kid, typ: 'rt+jwt'}`,
+ * then encrypted as a compact JWE `{alg, enc, kid, cty: 'JWT'}` to the client's encryption
+ * key, whose private half only the issuer holds. Its keys: the signing key's private half,
+ * then the encryption key's public half.
  *
  * @example
  * ```ts
- * const token = await sealRefreshToken(tokens, claims, { signingKey, encryptionKey, contEnc: 'A256GCM' })
+ * const job = refreshTokenJob(claims, { signingKey, encryptionKey, contEnc: 'A256GCM' })
  * ```
  */
-export async function sealRefreshToken(
-  tokens: TokenWorkers,
-  claims: RefreshTokenClaims,
-  keys: RefreshTokenKeys,
-): Promise<string> {
+export function refreshTokenJob(claims: RefreshTokenClaims, keys: RefreshTokenKeys): SealSpec {
   const { signingKey, encryptionKey } = keys
-  return tokens.run(
-    {
-      op: 'seal',
-      alg: signingKey.record.alg,
-      header: JSON.stringify({ alg: signingKey.record.alg, kid: signingKey.record.id, typ: REFRESH_TOKEN_TYP }),
-      payload: JSON.stringify(claims),
-      encAlg: encryptionKey.record.alg,
-      enc: keys.contEnc,
-      encKid: encryptionKey.record.id,
-    },
-    [signingKey.privateKey(), encryptionKey.publicKey],
-  )
+  return {
+    alg: signingKey.record.alg,
+    header: JSON.stringify({ alg: signingKey.record.alg, kid: signingKey.record.id, typ: REFRESH_TOKEN_TYP }),
+    payload: JSON.stringify(claims),
+    encAlg: encryptionKey.record.alg,
+    enc: keys.contEnc,
+    encKid: encryptionKey.record.id,
+  }
 }
 
 /** What {@link openRefreshToken} needs of the client. */

@@ -10,9 +10,8 @@ import { signJws } from '../jose/jws-sign.js'
 import { UnknownKeyError } from '../jose/jws-verify.js'
 import { verifyInnerRefreshToken } from './inner-refresh-token.js'
 
-/** Signs a JWS. Keys: `[private signing key]`. */
-export interface SignJob {
-  op: 'sign'
+/** What a JWS is made of. */
+export interface SignSpec {
   alg: string
   /** The protected header, as JSON text. */
   header: string
@@ -20,16 +19,29 @@ export interface SignJob {
   payload: string
 }
 
-/** Signs a JWS and encrypts it as a nested JWT. Keys: `[private signing key, public encryption key]`. */
-export interface SealJob {
-  op: 'seal'
-  alg: string
-  header: string
-  payload: string
+/** What a nested JWT (a JWS encrypted as a JWE) is made of. */
+export interface SealSpec extends SignSpec {
   encAlg: string
   enc: string
   /** The `kid` of the JWE header: the encryption key's id. */
   encKid: string
+}
+
+/** Signs a JWS. Keys: `[private signing key]`. */
+export interface SignJob extends SignSpec {
+  op: 'sign'
+}
+
+/**
+ * Signs an access token and seals a refresh token in one job, so that issuing a pair costs
+ * one hand-off to a worker, not two. Keys: `[private signing key, public encryption key]`.
+ */
+export interface PairJob {
+  op: 'pair'
+  /** The access token's JWS. */
+  access: SignSpec
+  /** The refresh token's JWS, encrypted. */
+  refresh: SealSpec
 }
 
 /**
@@ -49,7 +61,7 @@ export interface OpenJob {
 }
 
 /** Any token job. */
-export type TokenJob = SignJob | SealJob | OpenJob
+export type TokenJob = SignJob | PairJob | OpenJob
 
 /** What opening a refresh token found. */
 export type OpenOutcome =
@@ -61,7 +73,7 @@ export type OpenOutcome =
 /** The value of each job kind. */
 export interface TokenJobValues {
   sign: string
-  seal: string
+  pair: { accessToken: string; refreshToken: string }
   open: OpenOutcome
 }
 
@@ -72,6 +84,15 @@ function keyAt(keys: readonly KeyObject[], index: number): KeyObject {
   const key = keys[index]
   if (key === undefined) throw new Error(`a token job lacks key ${index}`)
   return key
+}
+
+function sign(job: SignSpec, keys: readonly KeyObject[]): string {
+  return signJws(job.alg, keyAt(keys, 0), job.header, job.payload)
+}
+
+function seal(job: SealSpec, keys: readonly KeyObject[]): string {
+  const inner = signJws(job.alg, keyAt(keys, 0), job.header, job.payload)
+  return encryptJwe(inner, { alg: job.encAlg, enc: job.enc, key: keyAt(keys, 1), kid: job.encKid, cty: 'JWT' })
 }
 
 function open(job: OpenJob, keys: readonly KeyObject[]): OpenOutcome {
@@ -111,14 +132,9 @@ export function runTokenJob(job: TokenJob, keys: readonly KeyObject[]): TokenJob
   try {
     switch (job.op) {
       case 'sign':
-        return { ok: true, value: signJws(job.alg, keyAt(keys, 0), job.header, job.payload) }
-      case 'seal': {
-        const inner = signJws(job.alg, keyAt(keys, 0), job.header, job.payload)
-        return {
-          ok: true,
-          value: encryptJwe(inner, { alg: job.encAlg, enc: job.enc, key: keyAt(keys, 1), kid: job.encKid, cty: 'JWT' }),
-        }
-      }
+        return { ok: true, value: sign(job, keys) }
+      case 'pair':
+        return { ok: true, value: { accessToken: sign(job.access, keys), refreshToken: seal(job.refresh, keys) } }
       case 'open':
         return { ok: true, value: open(job, keys) }
       default:

@@ -1,7 +1,7 @@
 import { randomToken } from '../crypto/secrets.js'
 import { INVALID_GRANT_MESSAGE, IssuerError, invalidField } from '../errors.js'
 import type { FamilyRecord, RefreshStrategy, Store } from '../store/contract.js'
-import { signAccessToken } from './access-token.js'
+import { accessTokenJob } from './access-token.js'
 import { presentedAudienceFits, registeredAudience } from './audience.js'
 import { checkClaims } from './claims.js'
 import type { ClientKeyCache } from './client-keys.js'
@@ -9,7 +9,7 @@ import { currentKeys, findKeySet } from './clients.js'
 import { isRefreshStrategy, REFRESH_STRATEGIES } from './defaults.js'
 import { decideRenewal } from './families.js'
 import type { KeyMaintainer } from './key-maintainer.js'
-import { openRefreshToken, type RefreshTokenClaims, sealRefreshToken } from './refresh-token.js'
+import { openRefreshToken, type RefreshTokenClaims, refreshTokenJob } from './refresh-token.js'
 import { formatDuration } from './settings.js'
 import type { TokenWorkers } from './token-workers.js'
 import type { IssueRequest, RevokeTarget, TokenPair } from './types.js'
@@ -106,7 +106,7 @@ export function createTokenPairs(options: TokenPairsOptions): TokenPairs {
       maxExpiresAt,
       createdAt: at,
     }
-    const access = signAccessToken(tokens, signingKey, {
+    const access = accessTokenJob(signingKey, {
       issuer: name,
       clientKid: kid,
       audience: registeredAudience(set.client),
@@ -127,10 +127,13 @@ export function createTokenPairs(options: TokenPairsOptions): TokenPairs {
       authTTL,
       refreshTTL,
     })
-    const refreshToken = sealRefreshToken(tokens, claims, { signingKey, encryptionKey, contEnc: config.contEnc })
+    const minted = tokens.run(
+      { op: 'pair', access: access.job, refresh: refreshTokenJob(claims, { signingKey, encryptionKey, contEnc: config.contEnc }) },
+      [signingKey.privateKey(), encryptionKey.publicKey],
+    )
     // Minting and the store's write run at once; nothing is answered before both are done.
-    const [signed, sealed] = await Promise.all([access, refreshToken, store.insertFamily(family)])
-    return { id: family.id, accessToken: signed.token, refreshToken: sealed, expiry: signed.exp }
+    const [pair] = await Promise.all([minted, store.insertFamily(family)])
+    return { id: family.id, accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiry: access.exp }
   }
 
   async function renew(kid: string, refreshToken: string, options?: { strategy?: RefreshStrategy }): Promise<TokenPair> {
@@ -152,9 +155,7 @@ export function createTokenPairs(options: TokenPairsOptions): TokenPairs {
     // A refresh token sealed before its `aud` was checked against the audience renews only
     // within it, so no token minted earlier for another client's audience lives on.
     if (!presentedAudienceFits(audience, presented.ext['aud'])) throw new IssuerError('invalid_grant', INVALID_GRANT_MESSAGE)
-    // The access token depends on nothing the family decides: sign it meanwhile, and drop
-    // it if the renew is refused.
-    const access = signAccessToken(tokens, signingKey, {
+    const access = accessTokenJob(signingKey, {
       issuer: name,
       clientKid: kid,
       audience,
@@ -163,7 +164,33 @@ export function createTokenPairs(options: TokenPairsOptions): TokenPairs {
       now: at,
       ttl: presented.att,
     })
-    access.catch(() => {})
+    const signingKeys = [signingKey.privateKey(), encryptionKey.publicKey]
+    const mintPair = (generation: { jti: string; expiresAt: number }) =>
+      tokens.run(
+        {
+          op: 'pair',
+          access: access.job,
+          refresh: refreshTokenJob(
+            refreshClaimsOf({
+              issuer: name,
+              sub: presented.sub,
+              clientKid: kid,
+              fid: presented.fid,
+              jti: generation.jti,
+              at,
+              expiresAt: generation.expiresAt,
+              ext: presented.ext,
+              authTTL: presented.att,
+              refreshTTL: presented.rtt,
+            }),
+            { signingKey, encryptionKey, contEnc: config.contEnc },
+          ),
+        },
+        signingKeys,
+      )
+    // The pair of the next generation is minted while the store moves the family on to it,
+    // and dropped if another renew got there first or the renew is refused.
+    let early: { jti: string; pair: ReturnType<typeof mintPair> } | undefined
     const decision = await decideRenewal(
       {
         fid: presented.fid,
@@ -174,29 +201,22 @@ export function createTokenPairs(options: TokenPairsOptions): TokenPairs {
         refreshTTL: presented.rtt,
       },
       strategy,
-      { store, now: at, graceTTL },
+      {
+        store,
+        now: at,
+        graceTTL,
+        onAdvance: (next) => {
+          early = { jti: next.jti, pair: mintPair(next) }
+          early.pair.catch(() => {})
+        },
+      },
     )
-    const renewed =
-      decision.refresh === 'same'
-        ? refreshToken
-        : sealRefreshToken(
-            tokens,
-            refreshClaimsOf({
-              issuer: name,
-              sub: presented.sub,
-              clientKid: kid,
-              fid: presented.fid,
-              jti: decision.family.jti,
-              at,
-              expiresAt: decision.family.expiresAt,
-              ext: presented.ext,
-              authTTL: presented.att,
-              refreshTTL: presented.rtt,
-            }),
-            { signingKey, encryptionKey, contEnc: config.contEnc },
-          )
-    const [signed, sealed] = await Promise.all([access, renewed])
-    return { id: presented.fid, accessToken: signed.token, refreshToken: sealed, expiry: signed.exp }
+    if (decision.refresh === 'same') {
+      const accessToken = await tokens.run({ op: 'sign', ...access.job }, [signingKey.privateKey()])
+      return { id: presented.fid, accessToken, refreshToken, expiry: access.exp }
+    }
+    const pair = await (early?.jti === decision.family.jti ? early.pair : mintPair(decision.family))
+    return { id: presented.fid, accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiry: access.exp }
   }
 
   async function revoke(kid: string, target: RevokeTarget): Promise<void> {

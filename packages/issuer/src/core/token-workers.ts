@@ -70,12 +70,12 @@ const MAX_KEYS_PER_WORKER = 4096
 /** Consecutive workers that exit without ever answering, after which jobs run inline. */
 const MAX_FAILED_STARTS = 3
 /** Rough relative cost of each job, to share work between workers. */
-const COST: Readonly<Record<TokenJob['op'], number>> = { sign: 1, seal: 5, open: 5 }
+const COST: Readonly<Record<TokenJob['op'], number>> = { sign: 1, pair: 6, open: 5 }
 /**
  * Cost the calling thread takes on itself per turn of the event loop while the pool is idle:
- * one token pair (a sign and a seal).
+ * one token pair.
  */
-const INLINE_BUDGET = COST.sign + COST.seal
+const INLINE_BUDGET = COST.pair
 /** Weight of the newest sample in the smoothed backlog. */
 const BACKLOG_WEIGHT = 0.1
 /**

@@ -2,7 +2,8 @@
  * Bearer secrets: the admin token and client tokens. They are generated here, shown once,
  * and stored only as hashes.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { randomBase64url } from '../jose/random-pool.js'
 
 const MIN_TOKEN_BYTES = 16
 const HEX = /^(?:[0-9a-f]{2})+$/i
@@ -20,7 +21,7 @@ export function randomToken(bytes = 32): string {
   if (!Number.isInteger(bytes) || bytes < MIN_TOKEN_BYTES) {
     throw new TypeError(`a token needs an integer of at least ${MIN_TOKEN_BYTES} bytes`)
   }
-  return randomBytes(bytes).toString('base64url')
+  return randomBase64url(bytes)
 }
 
 /**

@@ -1,7 +1,8 @@
-import { constants, createCipheriv, type KeyObject, publicEncrypt, randomBytes } from 'node:crypto'
+import { constants, createCipheriv, type KeyObject, publicEncrypt } from 'node:crypto'
 import { encodeBase64url } from './base64url.js'
 import { concatKdf } from './concat-kdf.js'
 import { agreeEphemeral, type EphemeralPublicJwk } from './ec-agreement.js'
+import { randomBytesPooled } from './random-pool.js'
 import {
   algorithmOf,
   CONTENT_ENCRYPTIONS,
@@ -41,7 +42,7 @@ function wrapKey(cipher: string, kek: Buffer, cek: Buffer): Buffer {
 function contentKey(options: EncryptJweOptions, keyLength: number): ContentKey {
   const management = algorithmOf(KEY_MANAGEMENTS, options.alg, 'key-management alg')
   if (management.kind === 'rsa-oaep') {
-    const cek = randomBytes(keyLength)
+    const cek = randomBytesPooled(keyLength)
     const encryptedKey = publicEncrypt(
       { key: options.key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: management.oaepHash },
       cek,
@@ -55,7 +56,7 @@ function contentKey(options: EncryptJweOptions, keyLength: number): ContentKey {
       return { cek: concatKdf(sharedSecret, options.enc, keyLength), encryptedKey: Buffer.alloc(0), epk }
     }
     const kek = concatKdf(sharedSecret, options.alg, management.wrap.keyLength)
-    const cek = randomBytes(keyLength)
+    const cek = randomBytesPooled(keyLength)
     try {
       return { cek, encryptedKey: wrapKey(management.wrap.cipher, kek, cek), epk }
     } finally {
@@ -88,7 +89,7 @@ export function encryptJwe(plaintext: string | Uint8Array, options: EncryptJweOp
     if (options.cty !== undefined) header['cty'] = options.cty
     if (epk !== undefined) header['epk'] = epk
     const protectedHeader = encodeBase64url(JSON.stringify(header))
-    const iv = randomBytes(GCM_IV_LENGTH)
+    const iv = randomBytesPooled(GCM_IV_LENGTH)
     const cipher = createCipheriv(content.cipher, cek, iv, { authTagLength: GCM_TAG_LENGTH })
     cipher.setAAD(Buffer.from(protectedHeader, 'ascii'))
     const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext

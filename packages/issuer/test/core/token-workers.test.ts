@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { compactDecrypt, compactVerify, CompactEncrypt, CompactSign } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { OpenJob, SealJob, SignJob } from '../../src/core/token-jobs.js'
+import type { OpenJob, PairJob, SealSpec, SignJob } from '../../src/core/token-jobs.js'
 import { createTokenWorkers, spawnTokenWorker, TokenJobError, type TokenWorkers } from '../../src/core/token-workers.js'
 import { generateKeyPairViaDer } from '../helpers/key-pair.js'
 
@@ -18,9 +18,8 @@ function signJob(sub: string): SignJob {
   }
 }
 
-function sealJob(sub: string): SealJob {
+function sealSpec(sub: string): SealSpec {
   return {
-    op: 'seal',
     alg: 'ES256',
     header: JSON.stringify({ alg: 'ES256', kid: 's1', typ: 'rt+jwt' }),
     payload: JSON.stringify({ iss: 'JWTIS', aud: 'JWTIS', sub, jti: `j-${sub}`, iat: NOW / 1000, exp: NOW / 1000 + 60 }),
@@ -28,6 +27,11 @@ function sealJob(sub: string): SealJob {
     enc: 'A256GCM',
     encKid: 'e1',
   }
+}
+
+function pairJob(sub: string): PairJob {
+  const { op: _op, ...access } = signJob(sub)
+  return { op: 'pair', access, refresh: sealSpec(sub) }
 }
 
 function openJob(token: string, sigKids = ['s1']): OpenJob {
@@ -74,7 +78,9 @@ describe.each([0, 2])('with %i workers', (size) => {
     const subjects = Array.from({ length: 12 }, (_, i) => `user-${i}`)
     const [access, refresh] = await Promise.all([
       Promise.all(subjects.map((sub) => tokens.run(signJob(sub), [signing.privateKey]))),
-      Promise.all(subjects.map((sub) => tokens.run(sealJob(sub), [signing.privateKey, encryption.publicKey]))),
+      Promise.all(
+        subjects.map(async (sub) => (await tokens.run(pairJob(sub), [signing.privateKey, encryption.publicKey])).refreshToken),
+      ),
     ])
     expect(await Promise.all(access.map(subjectOf))).toEqual(subjects)
     expect(await Promise.all(refresh.map(innerSubjectOf))).toEqual(subjects)
@@ -86,9 +92,19 @@ describe.each([0, 2])('with %i workers', (size) => {
     expect(spawned).toBe(size)
   })
 
+  it('makes a whole pair in one job: an access token and a refresh token that jose checks', async () => {
+    const tokens = pool({ size })
+    const subjects = Array.from({ length: 8 }, (_, i) => `pair-${i}`)
+    const pairs = await Promise.all(subjects.map((sub) => tokens.run(pairJob(sub), [signing.privateKey, encryption.publicKey])))
+    expect(await Promise.all(pairs.map((pair) => subjectOf(pair.accessToken)))).toEqual(subjects)
+    expect(await Promise.all(pairs.map((pair) => innerSubjectOf(pair.refreshToken)))).toEqual(subjects)
+    // Keys in the wrong order: the access token cannot be signed with a public key.
+    await expect(tokens.run(pairJob('swapped'), [encryption.publicKey, signing.privateKey])).rejects.toMatchObject({ name: 'TokenJobError', refused: false })
+  })
+
   it('opens refresh tokens made by jose, and refuses bad ones as refused', async () => {
     const tokens = pool({ size })
-    const inner = await new CompactSign(new TextEncoder().encode(sealJob('jose-user').payload))
+    const inner = await new CompactSign(new TextEncoder().encode(sealSpec('jose-user').payload))
       .setProtectedHeader({ alg: 'ES256', kid: 's1', typ: 'rt+jwt' })
       .sign(signing.privateKey)
     const outer = await new CompactEncrypt(new TextEncoder().encode(inner))
@@ -129,7 +145,7 @@ describe('worker failures', () => {
       spawn: () => (spawned++ === 0 ? dyingWorker() : spawnTokenWorker()),
     })
     // A burst: all but the first job go to the worker (the first may run on this thread).
-    const burst = Array.from({ length: 6 }, (_, i) => tokens.run(sealJob(`u${i}`), [signing.privateKey, encryption.publicKey]))
+    const burst = Array.from({ length: 6 }, (_, i) => tokens.run(pairJob(`u${i}`), [signing.privateKey, encryption.publicKey]))
     const settled = await Promise.allSettled(burst)
     const failed = settled.filter((result) => result.status === 'rejected')
     expect(failed.length).toBeGreaterThanOrEqual(5)
@@ -139,9 +155,9 @@ describe('worker failures', () => {
     }
     expect(logs.some((line) => /token worker stopped \(exit code 7\)/.test(line))).toBe(true)
     const again = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => tokens.run(sealJob(`v${i}`), [signing.privateKey, encryption.publicKey])),
+      Array.from({ length: 6 }, (_, i) => tokens.run(pairJob(`v${i}`), [signing.privateKey, encryption.publicKey])),
     )
-    expect(await Promise.all(again.map(innerSubjectOf))).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5'])
+    expect(await Promise.all(again.map((pair) => innerSubjectOf(pair.refreshToken)))).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5'])
     expect(spawned).toBe(2)
   })
 
@@ -159,7 +175,7 @@ describe('worker failures', () => {
     // Each burst loses its jobs to workers that never start, until the pool gives up on them.
     for (let round = 0; round < 4 && tokens.size > 0; round++) {
       await Promise.allSettled(
-        Array.from({ length: 4 }, (_, i) => tokens.run(sealJob(`u${i}`), [signing.privateKey, encryption.publicKey])),
+        Array.from({ length: 4 }, (_, i) => tokens.run(pairJob(`u${i}`), [signing.privateKey, encryption.publicKey])),
       )
     }
     expect(tokens.size).toBe(0)
@@ -179,9 +195,9 @@ describe('worker failures', () => {
       },
     })
     const burst = await Promise.all(
-      Array.from({ length: 3 }, (_, i) => tokens.run(sealJob(`u${i}`), [signing.privateKey, encryption.publicKey])),
+      Array.from({ length: 3 }, (_, i) => tokens.run(pairJob(`u${i}`), [signing.privateKey, encryption.publicKey])),
     )
-    expect(await Promise.all(burst.map(innerSubjectOf))).toEqual(['u0', 'u1', 'u2'])
+    expect(await Promise.all(burst.map((pair) => innerSubjectOf(pair.refreshToken)))).toEqual(['u0', 'u1', 'u2'])
     expect(tokens.size).toBe(0)
     expect(logs).toEqual(['token workers cannot start (no threads here); token crypto now runs on the main thread'])
   })
@@ -190,10 +206,10 @@ describe('worker failures', () => {
 describe('close', () => {
   it('lets jobs under way finish, then refuses new ones', async () => {
     const tokens = pool({ size: 2 })
-    const burst = Array.from({ length: 8 }, (_, i) => tokens.run(sealJob(`u${i}`), [signing.privateKey, encryption.publicKey]))
+    const burst = Array.from({ length: 8 }, (_, i) => tokens.run(pairJob(`u${i}`), [signing.privateKey, encryption.publicKey]))
     const closing = tokens.close()
     const sealed = await Promise.all(burst)
-    expect(await Promise.all(sealed.map(innerSubjectOf))).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7'])
+    expect(await Promise.all(sealed.map((pair) => innerSubjectOf(pair.refreshToken)))).toEqual(['u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7'])
     await closing
     await expect(tokens.run(signJob('late'), [signing.privateKey])).rejects.toThrow(/closed/)
   })
