@@ -34,7 +34,9 @@ export interface SignJob extends SignSpec {
 
 /**
  * Signs an access token and seals a refresh token in one job, so that issuing a pair costs
- * one hand-off to a worker, not two. Keys: `[private signing key, public encryption key]`.
+ * one hand-off to a worker, not two. Keys: `[private signing key, encryption key]`; the
+ * encryption key's private half, which the issuer holds as the refresh token's only
+ * recipient, makes ECDH-ES cheaper than the public half would (see `encryptJwe`).
  */
 export interface PairJob {
   op: 'pair'

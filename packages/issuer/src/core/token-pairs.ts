@@ -129,7 +129,7 @@ export function createTokenPairs(options: TokenPairsOptions): TokenPairs {
     })
     const minted = tokens.run(
       { op: 'pair', access: access.job, refresh: refreshTokenJob(claims, { signingKey, encryptionKey, contEnc: config.contEnc }) },
-      [signingKey.privateKey(), encryptionKey.publicKey],
+      [signingKey.privateKey(), encryptionKey.privateKey()],
     )
     // Minting and the store's write run at once; nothing is answered before both are done.
     const [pair] = await Promise.all([minted, store.insertFamily(family)])
@@ -164,7 +164,7 @@ export function createTokenPairs(options: TokenPairsOptions): TokenPairs {
       now: at,
       ttl: presented.att,
     })
-    const signingKeys = [signingKey.privateKey(), encryptionKey.publicKey]
+    const pairKeys = [signingKey.privateKey(), encryptionKey.privateKey()]
     const mintPair = (generation: { jti: string; expiresAt: number }) =>
       tokens.run(
         {
@@ -186,7 +186,7 @@ export function createTokenPairs(options: TokenPairsOptions): TokenPairs {
             { signingKey, encryptionKey, contEnc: config.contEnc },
           ),
         },
-        signingKeys,
+        pairKeys,
       )
     // The pair of the next generation is minted while the store moves the family on to it,
     // and dropped if another renew got there first or the renew is refused.

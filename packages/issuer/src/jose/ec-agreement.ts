@@ -75,6 +75,75 @@ export function agreeEphemeral(recipient: KeyObject): EphemeralAgreement {
   }
 }
 
+const ownScalars = new WeakMap<KeyObject, { curve: EcCurve; scalar: bigint }>()
+
+function bigIntOf(bytes: Buffer): bigint {
+  return BigInt(`0x${bytes.toString('hex') || '0'}`)
+}
+
+function ownScalar(privateKey: KeyObject): { curve: EcCurve; scalar: bigint } {
+  let known = ownScalars.get(privateKey)
+  if (known === undefined) {
+    const curve = curveOf(privateKey)
+    const d = decodeBase64url(privateKey.export({ format: 'jwk' }).d ?? '', 'private key')
+    try {
+      known = { curve, scalar: bigIntOf(d) }
+    } finally {
+      d.fill(0)
+    }
+    ownScalars.set(privateKey, known)
+  }
+  return known
+}
+
+/**
+ * The sender's half of ECDH-ES made by the recipient itself, as the issuer does when it
+ * seals a refresh token to its own encryption key: the same fresh ephemeral key `e` and the
+ * same shared secret, two to three times faster. `Z` is the x-coordinate of `e·Q`, and with
+ * the private key `q` of `Q = q·G` at hand, `e·Q = (e·q mod n)·G`: two multiplications of the
+ * base point, for which OpenSSL keeps precomputed tables, instead of one of the base point
+ * and one of an arbitrary point, which costs about four times as much. The JWE is the one
+ * {@link agreeEphemeral} would make with this `e`.
+ *
+ * The product `e·q mod n` is computed with BigInt, whose timing is not constant. What it
+ * could leak is of `e·q mod n`, a value only useful to whoever knows `e`: the ephemeral key
+ * never leaves this call (the token carries `e·G`), and `Z` is secret too.
+ *
+ * @example
+ * ```ts
+ * const { sharedSecret, epk } = agreeEphemeralToSelf(ownPrivateKey)
+ * ```
+ */
+export function agreeEphemeralToSelf(recipient: KeyObject): EphemeralAgreement {
+  if (recipient.type !== 'private') throw new Error('ECDH-ES to oneself takes the private key')
+  const { curve, scalar } = ownScalar(recipient)
+  const ephemeral = createECDH(curve.namedCurve)
+  const ephemeralPoint = ephemeral.generateKeys()
+  const e = ephemeral.getPrivateKey()
+  // Both factors lie in [1, n-1] and n is prime, so the product is never 0 mod n.
+  const product = Buffer.from(((bigIntOf(e) * scalar) % curve.order).toString(16).padStart(curve.size * 2, '0'), 'hex')
+  e.fill(0)
+  const agreement = createECDH(curve.namedCurve)
+  let sharedPoint: Buffer
+  try {
+    agreement.setPrivateKey(product)
+    sharedPoint = agreement.getPublicKey()
+  } finally {
+    product.fill(0)
+  }
+  const sharedSecret = Buffer.from(sharedPoint.subarray(1, 1 + curve.size))
+  sharedPoint.fill(0)
+  return {
+    sharedSecret,
+    epk: {
+      kty: 'EC',
+      crv: curve.crv,
+      x: ephemeralPoint.subarray(1, 1 + curve.size).toString('base64url'),
+      y: ephemeralPoint.subarray(1 + curve.size).toString('base64url'),
+    },
+  }
+}
+
 const EPK_MEMBERS = new Set(['kty', 'crv', 'x', 'y'])
 
 /**

@@ -13,11 +13,29 @@ export interface EcCurve {
   readonly namedCurve: string
   /** Bytes of one coordinate (and of the private scalar). */
   readonly size: number
+  /** The order n of the base point (SEC 2). */
+  readonly order: bigint
 }
 
-const P256: EcCurve = { crv: 'P-256', namedCurve: 'prime256v1', size: 32 }
-const P384: EcCurve = { crv: 'P-384', namedCurve: 'secp384r1', size: 48 }
-const P521: EcCurve = { crv: 'P-521', namedCurve: 'secp521r1', size: 66 }
+const P256: EcCurve = {
+  crv: 'P-256',
+  namedCurve: 'prime256v1',
+  size: 32,
+  order: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+}
+const P384: EcCurve = {
+  crv: 'P-384',
+  namedCurve: 'secp384r1',
+  size: 48,
+  order: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+}
+const P521: EcCurve = {
+  crv: 'P-521',
+  namedCurve: 'secp521r1',
+  size: 66,
+  order:
+    0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+}
 const CURVES: readonly EcCurve[] = [P256, P384, P521]
 
 /** How node:crypto makes and checks one JWS alg's signatures. */

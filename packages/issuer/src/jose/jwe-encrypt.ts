@@ -1,7 +1,7 @@
 import { constants, createCipheriv, type KeyObject, publicEncrypt } from 'node:crypto'
 import { encodeBase64url } from './base64url.js'
 import { concatKdf } from './concat-kdf.js'
-import { agreeEphemeral, type EphemeralPublicJwk } from './ec-agreement.js'
+import { agreeEphemeral, agreeEphemeralToSelf, type EphemeralPublicJwk } from './ec-agreement.js'
 import { randomBytesPooled } from './random-pool.js'
 import {
   algorithmOf,
@@ -19,7 +19,11 @@ export interface EncryptJweOptions {
   alg: string
   /** Content encryption: `A128GCM`, `A192GCM` or `A256GCM`. */
   enc: string
-  /** The recipient's public key. */
+  /**
+   * The recipient's public key; or, when the sender is the recipient itself (the issuer
+   * sealing a refresh token to its own key), its private key, with which ECDH-ES costs
+   * less (see `agreeEphemeralToSelf`). The JWE is a standard one either way.
+   */
   key: KeyObject
   /** The `kid` header: the recipient key's id. */
   kid?: string | undefined
@@ -49,7 +53,7 @@ function contentKey(options: EncryptJweOptions, keyLength: number): ContentKey {
     )
     return { cek, encryptedKey }
   }
-  const { sharedSecret, epk } = agreeEphemeral(options.key)
+  const { sharedSecret, epk } = options.key.type === 'private' ? agreeEphemeralToSelf(options.key) : agreeEphemeral(options.key)
   try {
     // Direct agreement: the KDF makes the content key itself, named by `enc`.
     if (management.wrap === undefined) {
@@ -81,7 +85,7 @@ function contentKey(options: EncryptJweOptions, keyLength: number): ContentKey {
  */
 export function encryptJwe(plaintext: string | Uint8Array, options: EncryptJweOptions): string {
   const content = algorithmOf(CONTENT_ENCRYPTIONS, options.enc, 'content encryption')
-  checkKeyFits(options.key, options.alg, 'public')
+  checkKeyFits(options.key, options.alg, options.key.type === 'private' ? 'private' : 'public')
   const { cek, encryptedKey, epk } = contentKey(options, content.keyLength)
   try {
     const header: Record<string, unknown> = { alg: options.alg, enc: options.enc }

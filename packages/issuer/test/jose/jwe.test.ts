@@ -22,6 +22,21 @@ const CASES = MANAGEMENT.flatMap(([alg, key]) => CONTENT.map((enc) => [alg, key,
 const PLAINTEXT = `eyJhbGciOiJFUzI1NiJ9.${'x'.repeat(301)}.é✓`
 
 describe.each(CASES)('%s on %s with %s', (alg, keyName, enc) => {
+  it('encrypts to itself, given the private key, what jose decrypts with that key', async () => {
+    const { privateKey } = keyPair(keyName)
+    const tokens = [0, 1, 2].map(() => encryptJwe(PLAINTEXT, { alg, enc, key: privateKey, kid: 'e1', cty: 'JWT' }))
+    for (const token of tokens) {
+      const { plaintext, protectedHeader } = await compactDecrypt(token, privateKey, {
+        keyManagementAlgorithms: [alg],
+        contentEncryptionAlgorithms: [enc],
+      })
+      expect(new TextDecoder().decode(plaintext)).toBe(PLAINTEXT)
+      expect(protectedHeader).toMatchObject({ alg, enc, kid: 'e1', cty: 'JWT' })
+      expect(decryptJwe(token, { alg, enc, key: privateKey }).plaintext.toString('utf8')).toBe(PLAINTEXT)
+    }
+    if (alg.startsWith('ECDH')) expect(new Set(tokens.map((token) => JSON.stringify(headerOf(token)['epk']))).size).toBe(3)
+  })
+
   it('encrypts what jose decrypts, with a fresh ephemeral key and IV each time', async () => {
     const { publicKey, privateKey } = keyPair(keyName)
     const first = encryptJwe(PLAINTEXT, { alg, enc, key: publicKey, kid: 'e1', cty: 'JWT' })
