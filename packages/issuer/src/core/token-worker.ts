@@ -5,11 +5,13 @@
  */
 import type { KeyObject } from 'node:crypto'
 import { parentPort } from 'node:worker_threads'
+import { lowerThreadPriority } from './thread-priority.js'
 import { runTokenJob, type TokenJobResult } from './token-jobs.js'
 import type { WorkerBatch, WorkerResults } from './token-workers.js'
 
 const port = parentPort
 if (port === null) throw new Error('token-worker runs only as a worker thread of the token pool')
+lowerThreadPriority()
 
 const keys = new Map<number, KeyObject>()
 
