@@ -48,8 +48,8 @@ export interface RefreshTokenKeys {
 /**
  * The job that makes a refresh token: the claims signed as a JWS `{alg, kid, typ: 'rt+jwt'}`,
  * then encrypted as a compact JWE `{alg, enc, kid, cty: 'JWT'}` to the client's encryption
- * key, whose private half only the issuer holds. Its keys: the signing key's private half,
- * then the encryption key's public half.
+ * key, whose private half only the issuer holds. The keys it runs with are those of a
+ * `PairJob` in `token-jobs.ts`.
  *
  * @example
  * ```ts

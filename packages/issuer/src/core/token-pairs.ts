@@ -164,7 +164,6 @@ export function createTokenPairs(options: TokenPairsOptions): TokenPairs {
       now: at,
       ttl: presented.att,
     })
-    const pairKeys = [signingKey.privateKey(), encryptionKey.privateKey()]
     const mintPair = (generation: { jti: string; expiresAt: number }) =>
       tokens.run(
         {
@@ -186,7 +185,7 @@ export function createTokenPairs(options: TokenPairsOptions): TokenPairs {
             { signingKey, encryptionKey, contEnc: config.contEnc },
           ),
         },
-        pairKeys,
+        [signingKey.privateKey(), encryptionKey.privateKey()],
       )
     // The pair of the next generation is minted while the store moves the family on to it,
     // and dropped if another renew got there first or the renew is refused.
