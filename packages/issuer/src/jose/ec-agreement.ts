@@ -49,6 +49,16 @@ function recipientPoint(publicKey: KeyObject): { curve: EcCurve; point: Buffer }
   return known
 }
 
+/** The `epk` header of an ephemeral key's uncompressed point. */
+function epkOf(curve: EcCurve, point: Buffer): EphemeralPublicJwk {
+  return {
+    kty: 'EC',
+    crv: curve.crv,
+    x: point.subarray(1, 1 + curve.size).toString('base64url'),
+    y: point.subarray(1 + curve.size).toString('base64url'),
+  }
+}
+
 /**
  * Makes a fresh ephemeral key on the recipient's curve and agrees a secret with the
  * recipient's public key (the sender's half of ECDH-ES). Every call uses a new key.
@@ -66,12 +76,7 @@ export function agreeEphemeral(recipient: KeyObject): EphemeralAgreement {
   const sharedSecret = ephemeral.computeSecret(point)
   return {
     sharedSecret,
-    epk: {
-      kty: 'EC',
-      crv: curve.crv,
-      x: ephemeralPoint.subarray(1, 1 + curve.size).toString('base64url'),
-      y: ephemeralPoint.subarray(1 + curve.size).toString('base64url'),
-    },
+    epk: epkOf(curve, ephemeralPoint),
   }
 }
 
@@ -135,12 +140,7 @@ export function agreeEphemeralToSelf(recipient: KeyObject): EphemeralAgreement {
   sharedPoint.fill(0)
   return {
     sharedSecret,
-    epk: {
-      kty: 'EC',
-      crv: curve.crv,
-      x: ephemeralPoint.subarray(1, 1 + curve.size).toString('base64url'),
-      y: ephemeralPoint.subarray(1 + curve.size).toString('base64url'),
-    },
+    epk: epkOf(curve, ephemeralPoint),
   }
 }
 
