@@ -80,6 +80,16 @@ export function agreeEphemeral(recipient: KeyObject): EphemeralAgreement {
   }
 }
 
+/** Hands the private scalar of an EC key to `use`, then wipes the bytes. */
+function withPrivateScalar<T>(privateKey: KeyObject, use: (d: Buffer) => T): T {
+  const d = decodeBase64url(privateKey.export({ format: 'jwk' }).d ?? '', 'private key')
+  try {
+    return use(d)
+  } finally {
+    d.fill(0)
+  }
+}
+
 const ownScalars = new WeakMap<KeyObject, { curve: EcCurve; scalar: bigint }>()
 
 function bigIntOf(bytes: Buffer): bigint {
@@ -89,13 +99,7 @@ function bigIntOf(bytes: Buffer): bigint {
 function ownScalar(privateKey: KeyObject): { curve: EcCurve; scalar: bigint } {
   let known = ownScalars.get(privateKey)
   if (known === undefined) {
-    const curve = curveOf(privateKey)
-    const d = decodeBase64url(privateKey.export({ format: 'jwk' }).d ?? '', 'private key')
-    try {
-      known = { curve, scalar: bigIntOf(d) }
-    } finally {
-      d.fill(0)
-    }
+    known = { curve: curveOf(privateKey), scalar: withPrivateScalar(privateKey, bigIntOf) }
     ownScalars.set(privateKey, known)
   }
   return known
@@ -164,12 +168,7 @@ export function agreeWithEphemeral(recipient: KeyObject, epk: unknown): Buffer {
   if (agreement === undefined) {
     const curve = curveOf(recipient)
     const ecdh = createECDH(curve.namedCurve)
-    const d = decodeBase64url(recipient.export({ format: 'jwk' }).d ?? '', 'private key')
-    try {
-      ecdh.setPrivateKey(d)
-    } finally {
-      d.fill(0)
-    }
+    withPrivateScalar(recipient, (d) => ecdh.setPrivateKey(d))
     agreement = { curve, ecdh }
     recipientAgreements.set(recipient, agreement)
   }
