@@ -48,7 +48,7 @@ const { client_token: clientToken } = (await registration.json()) as { client_to
 step('registered client "shop"')
 
 // 3. The client server: a verifier of the issuer's tokens, a token session, a protected route.
-// The default clock tolerance is 5 s; half a second lets this demo's 1 s token expire soon.
+// The default clock tolerance is 5 s; half a second lets this demo's 2 s token expire soon.
 const verifier = createVerifier({
   issuer: 'JWTIS',
   audience: 'shop',
@@ -59,8 +59,8 @@ const verifier = createVerifier({
 const session = createTokenSession({ issuerUrl: issuerServer.url, kid: 'shop', clientToken, verifier })
 const app = express()
 app.post('/login', async (_req, res) => {
-  // A real app checks a password first. A 1 s access token lets this demo show a renew.
-  await session.login(res, { sub: 'user-42', scope: 'orders:read' }, { authTTL: '1s' })
+  // A real app checks a password first. A 2 s access token lets this demo show a renew.
+  await session.login(res, { sub: 'user-42', scope: 'orders:read' }, { authTTL: '2s' })
   res.json({ loggedIn: true })
 })
 app.get('/orders', session.middleware(), (req, res) => {
@@ -105,8 +105,11 @@ try {
   expectStatus('bearer route', bearer.status, 200)
   step(`the same access token as a Bearer header: ${bearer.status}`)
 
-  const firstAccess = jar.get('jwtis_at')
-  await sleep(1600)
+  // `exp` is in whole seconds, so the token lives between 1 and 2 s: wait for its own `exp`
+  // (plus the verifier's half-second tolerance) rather than a fixed time.
+  const firstAccess = jar.get('jwtis_at') ?? ''
+  const { exp } = JSON.parse(Buffer.from(firstAccess.split('.')[1] ?? '', 'base64url').toString()) as { exp: number }
+  await sleep(Math.max(0, exp * 1000 + 600 - Date.now()))
   const renewed = await browse('GET', '/orders')
   expectStatus('renew', renewed.status, 200)
   if (jar.get('jwtis_at') === firstAccess) throw new Error('renew: the access token did not change')
