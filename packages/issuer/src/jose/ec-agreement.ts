@@ -49,6 +49,30 @@ function recipientPoint(publicKey: KeyObject): { curve: EcCurve; point: Buffer }
   return known
 }
 
+/** Two `ECDH` objects of a curve: one makes ephemeral keys, one multiplies the base point. */
+interface EcdhScratch {
+  ephemeral: ECDH
+  agreement: ECDH
+}
+
+const scratches = new Map<EcCurve, EcdhScratch>()
+
+/**
+ * This thread's `ECDH` objects of `curve`, made once and reused: `generateKeys` and
+ * `setPrivateKey` replace the whole key each call, and making a new `ECDH` costs about as
+ * much as one of those multiplications on Node 20. Each call runs to its end synchronously,
+ * so no two calls ever share them; a reused object holds no more than a dropped one would
+ * until it was collected.
+ */
+function scratchOf(curve: EcCurve): EcdhScratch {
+  let scratch = scratches.get(curve)
+  if (scratch === undefined) {
+    scratch = { ephemeral: createECDH(curve.namedCurve), agreement: createECDH(curve.namedCurve) }
+    scratches.set(curve, scratch)
+  }
+  return scratch
+}
+
 /** The `epk` header of an ephemeral key's uncompressed point. */
 function epkOf(curve: EcCurve, point: Buffer): EphemeralPublicJwk {
   return {
@@ -71,7 +95,7 @@ function epkOf(curve: EcCurve, point: Buffer): EphemeralPublicJwk {
 export function agreeEphemeral(recipient: KeyObject): EphemeralAgreement {
   if (recipient.type !== 'public') throw new Error('ECDH-ES encrypts to a public key')
   const { curve, point } = recipientPoint(recipient)
-  const ephemeral = createECDH(curve.namedCurve)
+  const { ephemeral } = scratchOf(curve)
   const ephemeralPoint = ephemeral.generateKeys()
   const sharedSecret = ephemeral.computeSecret(point)
   return {
@@ -126,13 +150,12 @@ function ownScalar(privateKey: KeyObject): { curve: EcCurve; scalar: bigint } {
 export function agreeEphemeralToSelf(recipient: KeyObject): EphemeralAgreement {
   if (recipient.type !== 'private') throw new Error('ECDH-ES to oneself takes the private key')
   const { curve, scalar } = ownScalar(recipient)
-  const ephemeral = createECDH(curve.namedCurve)
+  const { ephemeral, agreement } = scratchOf(curve)
   const ephemeralPoint = ephemeral.generateKeys()
   const e = ephemeral.getPrivateKey()
   // Both factors lie in [1, n-1] and n is prime, so the product is never 0 mod n.
   const product = Buffer.from(((bigIntOf(e) * scalar) % curve.order).toString(16).padStart(curve.size * 2, '0'), 'hex')
   e.fill(0)
-  const agreement = createECDH(curve.namedCurve)
   let sharedPoint: Buffer
   try {
     agreement.setPrivateKey(product)

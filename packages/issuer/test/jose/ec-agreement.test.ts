@@ -52,6 +52,20 @@ describe.each(CURVES)('ECDH-ES to oneself on %s', (crv, namedCurve) => {
     expect(first.epk.x).not.toBe(second.epk.x)
     expect(first.sharedSecret.equals(second.sharedSecret)).toBe(false)
   })
+
+  it('keeps both halves apart when calls alternate between them and between curves', () => {
+    const own = generateKeyPairViaDer('ec', { namedCurve: crv })
+    const other = generateKeyPairViaDer('ec', { namedCurve: crv === 'P-256' ? 'P-384' : 'P-256' })
+    const agreements = Array.from({ length: 6 }, (_, i) =>
+      i % 3 === 0
+        ? { key: own.privateKey, made: agreeEphemeralToSelf(own.privateKey) }
+        : i % 3 === 1
+          ? { key: own.privateKey, made: agreeEphemeral(own.publicKey) }
+          : { key: other.privateKey, made: agreeEphemeral(other.publicKey) },
+    )
+    expect(new Set(agreements.map(({ made }) => made.epk.x)).size).toBe(agreements.length)
+    for (const { key, made } of agreements) expect(made.sharedSecret.equals(agreeWithEphemeral(key, made.epk))).toBe(true)
+  })
 })
 
 it('refuses a public key: to oneself means with the private key', () => {
