@@ -155,12 +155,14 @@ export function checkKeyFits(key: KeyObject, alg: string, expected: 'private' | 
   else known.add(label)
 }
 
-/** node:crypto signing or verification options of a JWS alg for a key. */
+/**
+ * node:crypto signing or verification options of a JWS alg for a key. ECDSA takes the key
+ * alone: its signatures go through node:crypto as DER (see `ecdsa-signature.ts`).
+ */
 export function signatureOptions(
   algorithm: JwsAlgorithm,
   key: KeyObject,
-): KeyObject | { key: KeyObject; dsaEncoding?: 'ieee-p1363'; padding?: number; saltLength?: number } {
-  if (algorithm.keyType === 'ec') return { key, dsaEncoding: 'ieee-p1363' }
+): KeyObject | { key: KeyObject; padding: number; saltLength: number } {
   if (algorithm.pss) return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
   return key
 }

@@ -1,5 +1,6 @@
 import { type KeyObject, sign } from 'node:crypto'
 import { encodeBase64url } from './base64url.js'
+import { derToP1363 } from './ecdsa-signature.js'
 import { algorithmOf, checkKeyFits, JWS_ALGORITHMS, signatureOptions } from './jose-algorithms.js'
 
 /**
@@ -18,6 +19,7 @@ export function signJws(alg: string, key: KeyObject, headerJson: string, payload
   const algorithm = algorithmOf(JWS_ALGORITHMS, alg, 'signing alg')
   checkKeyFits(key, alg, 'private')
   const input = `${encodeBase64url(headerJson)}.${encodeBase64url(payload)}`
-  const signature = sign(algorithm.digest, Buffer.from(input, 'ascii'), signatureOptions(algorithm, key))
+  const signed = sign(algorithm.digest, Buffer.from(input, 'ascii'), signatureOptions(algorithm, key))
+  const signature = algorithm.curve === undefined ? signed : derToP1363(signed, algorithm.curve.size)
   return `${input}.${signature.toString('base64url')}`
 }

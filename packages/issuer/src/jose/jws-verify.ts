@@ -1,5 +1,6 @@
 import { type KeyObject, verify } from 'node:crypto'
 import { decodeBase64url } from './base64url.js'
+import { p1363ToDer } from './ecdsa-signature.js'
 import { algorithmOf, checkKeyFits, JWS_ALGORITHMS, signatureOptions } from './jose-algorithms.js'
 import { parseProtectedHeader } from './protected-header.js'
 
@@ -63,7 +64,8 @@ export function verifyJws(token: string, options: VerifyJwsOptions): VerifiedJws
   }
   const payload = decodeBase64url(payloadPart, 'payload')
   const input = Buffer.from(`${headerPart}.${payloadPart}`, 'ascii')
-  if (!verify(algorithm.digest, input, signatureOptions(algorithm, key), signature)) {
+  const checked = algorithm.curve === undefined ? signature : p1363ToDer(signature)
+  if (!verify(algorithm.digest, input, signatureOptions(algorithm, key), checked)) {
     throw new Error('the signature does not verify')
   }
   return { header, payload }

@@ -12,6 +12,7 @@ import {
 import { algorithmProfile } from '../algorithms.js'
 import type { JsonWebKeyLike } from '../jwk-types.js'
 import type { KeyInput } from '../options.js'
+import { p1363ToDer } from './ecdsa-der.js'
 import {
   assertKeyFits,
   assertPublicPem,
@@ -67,12 +68,13 @@ function checkFor(key: KeyObject, alg: string, label: string): SignatureCheck {
     }
   }
   const hash = profile.hash === undefined ? null : NODE_HASH[profile.hash]!
-  const options: VerifyKey =
-    shape.kty === 'EC'
-      ? { key, dsaEncoding: 'ieee-p1363' }
-      : alg.startsWith('PS')
-        ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
-        : key
+  // ECDSA signatures reach node:crypto as DER, which it reads for less than P1363.
+  if (shape.kty === 'EC') {
+    return (signingInput, signature) => scheduleVerify(hash, Buffer.from(signingInput, 'latin1'), key, p1363ToDer(signature))
+  }
+  const options: VerifyKey = alg.startsWith('PS')
+    ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+    : key
   return (signingInput, signature) => scheduleVerify(hash, Buffer.from(signingInput, 'latin1'), options, signature)
 }
 
