@@ -23,12 +23,14 @@ function derInteger(half: Uint8Array): number[] {
  * A P1363 signature as DER, for node:crypto's verify. Out-of-range halves (0, or n and
  * above) convert faithfully, and OpenSSL refuses them as it would refuse the P1363 form.
  *
+ * @throws Error for an empty signature or one of odd length.
  * @example
  * ```ts
  * verify('sha256', input, publicKey, p1363ToDer(signature))
  * ```
  */
 export function p1363ToDer(signature: Uint8Array): Buffer {
+  if (signature.length === 0 || signature.length % 2 !== 0) throw new Error('an ECDSA signature has two equal halves')
   const size = signature.length / 2
   const content = [...derInteger(signature.subarray(0, size)), ...derInteger(signature.subarray(size))]
   return Buffer.from([0x30, ...derLength(content.length), ...content])

@@ -48,6 +48,11 @@ describe.each(CURVES)('ECDSA signatures on %s', (namedCurve, hash, size) => {
   })
 })
 
+it('p1363ToDer refuses a signature without two equal halves', () => {
+  expect(() => p1363ToDer(Buffer.alloc(0))).toThrow(/two equal halves/)
+  expect(() => p1363ToDer(Buffer.alloc(63, 1))).toThrow(/two equal halves/)
+})
+
 describe('derToP1363 refuses what is not a DER signature', () => {
   const valid = sign('sha256', Buffer.from('data'), generateKeyPairViaDer('ec', { namedCurve: 'P-256' }).privateKey)
 

@@ -48,6 +48,11 @@ describe('p1363ToDer encodings', () => {
     expect(der.toString('hex')).toBe(`3026020101022100${'ff'.repeat(32)}`)
   })
 
+  it('refuses a signature without two equal halves rather than drop a byte', () => {
+    expect(() => p1363ToDer(Buffer.alloc(0))).toThrow(TypeError)
+    expect(() => p1363ToDer(Buffer.alloc(65, 1))).toThrow(TypeError)
+  })
+
   it("uses the long length form for P-521's sequences", () => {
     const half = Buffer.alloc(66, 1)
     const der = p1363ToDer(Buffer.concat([half, half]))
