@@ -62,7 +62,7 @@ export function derToP1363(der: Uint8Array, size: number): Buffer {
   if (sequence.start + sequence.length !== der.length) throw new Error('the DER signature has the wrong length')
   const out = Buffer.alloc(size * 2)
   let offset = sequence.start
-  for (const half of [0, 1]) {
+  for (let half = 0; half < 2; half++) {
     if (der[offset] !== 0x02) throw new Error('the DER signature holds something other than an integer')
     const { length, start } = readLength(der, offset + 1)
     let first = start
