@@ -75,6 +75,43 @@ describe.each(EXPRESS_VERSIONS)('createResourceLinks on %s', (_name, express) =>
   })
 })
 
+describe('createResourceLinks sign', () => {
+  let t: TestIssuer
+  const verifiers: Verifier[] = []
+  const linksWith = (options: { audience: string; aheadMs: number }): ResourceLinks => {
+    const verifier = createVerifier({
+      issuer: 'JWTIS',
+      audience: options.audience,
+      jwksUri: `${t.url}/jwks/shop`,
+      clockTolerance: 0,
+      now: () => Date.now() + options.aheadMs,
+    })
+    verifiers.push(verifier)
+    return createResourceLinks({ issuerUrl: t.url, kid: t.kid, clientToken: t.clientToken, verifier })
+  }
+
+  beforeAll(async () => {
+    t = await startTestIssuer()
+  })
+  afterAll(async () => {
+    for (const verifier of verifiers) verifier.close()
+    await t?.close()
+  })
+
+  it('returns a short link even when its life ran out while it was signed', async () => {
+    // The verifier's clock runs 2 s ahead, so every 1 s link is expired by the time it is checked.
+    const links = linksWith({ audience: 'shop', aheadMs: 2000 })
+    expect(await links.sign({ sub: 'ann', resource: 'invoices/7', ttl: '1s' })).toMatch(/^\/resource\/[\w-]+\.[\w-]+\.[\w-]+$/)
+  })
+
+  it('still refuses to sign for a verifier of another audience, expired or not', async () => {
+    for (const aheadMs of [0, 2000]) {
+      const links = linksWith({ audience: 'other', aheadMs })
+      await expect(links.sign({ sub: 'ann', resource: 'invoices/7', ttl: '1s' })).rejects.toMatchObject({ code: 'ERR_CLAIM_INVALID', claim: 'aud' })
+    }
+  })
+})
+
 describe('createResourceLinks options', () => {
   it('throws TypeError for bad options', async () => {
     const base = { issuerUrl: 'https://id.example.test', kid: 'shop', clientToken: 'secret', verifier: { issuer: 'JWTIS', audience: 'shop', secret: 'x'.repeat(32) } }
