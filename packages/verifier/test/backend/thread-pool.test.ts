@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process'
 import { constants, sign } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { scheduleVerify } from '../../src/backend/thread-pool.js'
@@ -119,7 +120,48 @@ describe('scheduleVerify', () => {
   })
 })
 
+/** Runs Node with `args`, killing it after `limitMs`; the parent's event loop keeps serving meanwhile. */
+function runNode(args: string[], limitMs: number): Promise<{ code: number | null; killed: boolean; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, args, { timeout: limitMs }, (_error, stdout) => {
+      resolve({ code: child.exitCode, killed: child.killed, stdout })
+    })
+  })
+}
+
 describe('the Node.js verifier under load', () => {
+  it('runs its thread when code runs as a module, and lets the process exit once every verdict is in', async () => {
+    const pair = newKeyPair('RS256')
+    const tokens = await Promise.all(Array.from({ length: 64 }, (_, i) => mint(pair, { claims: { sub: `user-${i}` } })))
+    // The child (`--input-type=module`, which threads inherit) starts the package's thread
+    // with a first round (awaited, then a pause for the thread to come up and fall asleep),
+    // then starts every verification of a second round without awaiting any. A thread that
+    // runs holds the process open for its checks (a port shows as active); the sleeping
+    // thread must not hold it once the verdicts are in.
+    const script = [
+      'const { createVerifier } = await import(process.argv[1])',
+      'const [jwk, issuer, audience, tokens] = JSON.parse(process.argv[2])',
+      "const verifier = createVerifier({ issuer, audience, keys: jwk, algorithms: ['RS256'] })",
+      'await Promise.all(tokens.map((token) => verifier.verify(token)))',
+      'await new Promise((resolve) => setTimeout(resolve, 300))',
+      'const subjects = []',
+      'for (const token of tokens) verifier.verify(token).then(({ payload }) => {',
+      '  subjects.push(payload.sub)',
+      '  if (subjects.length === tokens.length) console.log(JSON.stringify({ held, subjects: subjects.sort() }))',
+      '})',
+      "const held = process.getActiveResourcesInfo().filter((name) => name === 'MessagePort').length",
+    ].join('\n')
+    const built = new URL('../../dist/index.node.js', import.meta.url).href
+    const input = JSON.stringify([pair.jwk, ISSUER, AUDIENCE, tokens])
+    const child = await runNode(['--input-type=module', '-e', script, built, input], 15_000)
+    expect(child).toMatchObject({ code: 0, killed: false })
+    const { held, subjects } = JSON.parse(child.stdout) as { held: number; subjects: string[] }
+    // One port per thread (one per core beside the main one).
+    expect(held).toBeGreaterThan(0)
+    expect(subjects).toEqual(tokens.map((_, i) => `user-${i}`).sort())
+  }, 30_000)
+
+
   it.each(['ES256', 'EdDSA', 'RS256', 'PS256'])('gives each of many %s verifications in flight its own verdict', async (alg) => {
     const pair = newKeyPair(alg)
     const attacker = newKeyPair(alg, { kid: pair.kid })
