@@ -9,9 +9,9 @@ import { CONTROL, type QueueMemory, SLOT, SLOT_FIELDS, SLOTS, VERDICT } from './
  * `--input-type=module` (which threads inherit), as a module. It never returns to its event loop:
  * it claims records from the shared queue, writes each verdict (an error is invalid),
  * and sleeps on the `published` counter when the queue is empty. Keys and algorithm
- * names come by message, once, and are read from the port only when a record names one
- * the thread does not know yet; it answers on the same port only when the main thread
- * asked to be woken.
+ * names come by message, once, and are read from the port when a record names one the
+ * thread does not know yet and before it sleeps (so that keys the process let go are
+ * dropped); it answers on the same port only when the main thread asked to be woken.
  */
 const SOURCE = `
 const { workerData, receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads')
@@ -47,6 +47,8 @@ function check(slot) {
 for (;;) {
   const next = Atomics.load(control, ${CONTROL.claimed})
   if (next === Atomics.load(control, ${CONTROL.published})) {
+    // Keys the process has let go are dropped here too, before the thread sleeps.
+    learn()
     Atomics.add(control, ${CONTROL.sleepers}, 1)
     // Returns at once when a record came meanwhile: no wake-up is lost.
     Atomics.wait(control, ${CONTROL.published}, next)
