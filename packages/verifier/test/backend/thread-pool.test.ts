@@ -82,14 +82,17 @@ describe('scheduleVerify', () => {
 
   it("holds the process open while checks are on the package's thread, and only then", async () => {
     await quiet()
-    // Once, so that the thread is up and takes the batches below.
+    // Once, so that the thread is up and takes the checks below.
     await Promise.all(Array.from({ length: 16 }, () => scheduleVerify('sha256', data, key, good)))
     const ports = (): number => process.getActiveResourcesInfo().filter((name) => name === 'MessagePort').length
     const idle = ports()
     const results = Array.from({ length: 32 }, () => scheduleVerify('sha256', data, key, good))
-    // The batch leaves on the next tick, after the callers' continuations.
+    let settled = 0
+    for (const result of results) void Promise.resolve(result).then(() => settled++)
     await new Promise((resolve) => process.nextTick(resolve))
-    expect(ports()).toBe(idle + 1)
+    // Checks still out hold it. (On a loaded machine the thread may have run each one as
+    // it was queued, while the main thread waited to be scheduled: then nothing is held.)
+    expect(ports()).toBe(settled < results.length ? idle + 1 : idle)
     expect(await Promise.all(results)).toEqual(Array.from({ length: 32 }, () => true))
     expect(ports()).toBe(idle)
   })
@@ -131,36 +134,36 @@ function runNode(args: string[], limitMs: number): Promise<{ code: number | null
 
 describe('the Node.js verifier under load', () => {
   it('runs its thread when code runs as a module, and lets the process exit once every verdict is in', async () => {
-    const pair = newKeyPair('RS256')
-    const tokens = await Promise.all(Array.from({ length: 64 }, (_, i) => mint(pair, { claims: { sub: `user-${i}` } })))
     // The child (`--input-type=module`, which threads inherit) starts the package's thread
-    // with a first round (awaited, then a pause for the thread to come up and fall asleep),
-    // then starts every verification of a second round without awaiting any. A thread that
-    // runs holds the process open for its checks (a port shows as active); the sleeping
-    // thread must not hold it once the verdicts are in.
+    // with a first round of checks, waits for the thread to come up (or fail to), then
+    // starts a second round without awaiting it. With the thread lost, checks would run at
+    // once on the main thread (none deferred); a thread that held the process would keep
+    // the child running past its last verdict.
     const script = [
-      'const { createVerifier } = await import(process.argv[1])',
-      'const [jwk, issuer, audience, tokens] = JSON.parse(process.argv[2])',
-      "const verifier = createVerifier({ issuer, audience, keys: jwk, algorithms: ['RS256'] })",
-      'await Promise.all(tokens.map((token) => verifier.verify(token)))',
+      'const { scheduleVerify } = await import(process.argv[1])',
+      'const { generateDerKeyPair } = await import(process.argv[2])',
+      "const { sign } = await import('node:crypto')",
+      "const { privateKey, publicKey } = generateDerKeyPair('rsa', { modulusLength: 2048 })",
+      "const data = Buffer.from('signed')",
+      "const good = sign('sha256', data, privateKey)",
+      "const round = () => Array.from({ length: 64 }, () => scheduleVerify('sha256', data, publicKey, good))",
+      'await Promise.all(round())',
       'await new Promise((resolve) => setTimeout(resolve, 300))',
-      'const subjects = []',
-      'for (const token of tokens) verifier.verify(token).then(({ payload }) => {',
-      '  subjects.push(payload.sub)',
-      '  if (subjects.length === tokens.length) console.log(JSON.stringify({ held, subjects: subjects.sort() }))',
+      'const results = round()',
+      'const deferred = results.filter((result) => result instanceof Promise).length',
+      'let valid = 0',
+      'for (const result of results) Promise.resolve(result).then((ok) => {',
+      '  if (ok && ++valid === results.length) console.log(JSON.stringify({ deferred, valid }))',
       '})',
-      "const held = process.getActiveResourcesInfo().filter((name) => name === 'MessagePort').length",
     ].join('\n')
-    const built = new URL('../../dist/index.node.js', import.meta.url).href
-    const input = JSON.stringify([pair.jwk, ISSUER, AUDIENCE, tokens])
-    const child = await runNode(['--input-type=module', '-e', script, built, input], 15_000)
+    const pool = new URL('../../dist/backend/thread-pool.js', import.meta.url).href
+    const keys = new URL('../helpers/der-key-pair.mjs', import.meta.url).href
+    const child = await runNode(['--input-type=module', '-e', script, pool, keys], 15_000)
     expect(child).toMatchObject({ code: 0, killed: false })
-    const { held, subjects } = JSON.parse(child.stdout) as { held: number; subjects: string[] }
-    // One port per thread (one per core beside the main one).
-    expect(held).toBeGreaterThan(0)
-    expect(subjects).toEqual(tokens.map((_, i) => `user-${i}`).sort())
+    const { deferred, valid } = JSON.parse(child.stdout) as { deferred: number; valid: number }
+    expect(deferred).toBeGreaterThan(0)
+    expect(valid).toBe(64)
   }, 30_000)
-
 
   it.each(['ES256', 'EdDSA', 'RS256', 'PS256'])('gives each of many %s verifications in flight its own verdict', async (alg) => {
     const pair = newKeyPair(alg)
