@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process'
 import { constants, sign } from 'node:crypto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { scheduleVerify } from '../../src/backend/thread-pool.js'
@@ -6,6 +5,7 @@ import { VerifyError } from '../../src/errors.js'
 import { createVerifier } from '../../src/index.node.js'
 import { generateDerKeyPair } from '../helpers/der-key-pair.mjs'
 import { newKeyPair } from '../helpers/keys.js'
+import { runNode } from '../helpers/run-node.js'
 import { AUDIENCE, ISSUER, mint } from '../helpers/tokens.js'
 
 const { privateKey, publicKey } = generateDerKeyPair('ec', { namedCurve: 'P-256' })
@@ -122,15 +122,6 @@ describe('scheduleVerify', () => {
     expect(await Promise.all(results)).toEqual(Array.from({ length: 32 }, () => false))
   })
 })
-
-/** Runs Node with `args`, killing it after `limitMs`; the parent's event loop keeps serving meanwhile. */
-function runNode(args: string[], limitMs: number): Promise<{ code: number | null; killed: boolean; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, args, { timeout: limitMs }, (_error, stdout) => {
-      resolve({ code: child.exitCode, killed: child.killed, stdout })
-    })
-  })
-}
 
 describe('the Node.js verifier under load', () => {
   it('runs its thread when code runs as a module, and lets the process exit once every verdict is in', async () => {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isVerifyError } from '../../src/errors.js'
 import type { VerifierEvent } from '../../src/events.js'
@@ -7,6 +6,7 @@ import type { JwksCache } from '../../src/jwks/types.js'
 import { type CacheHarness, createCacheHarness } from '../helpers/cache-harness.js'
 import { type JwksServer, startJwksServer } from '../helpers/jwks-server.js'
 import { createTestKey, type TestKey, verifies } from '../helpers/keys.js'
+import { runNode } from '../helpers/run-node.js'
 import { settle } from '../helpers/settle.js'
 
 let server: JwksServer
@@ -20,14 +20,6 @@ function cache(options: Partial<Parameters<typeof createJwksCache>[0]> = {}): Jw
   return created
 }
 
-/** Runs Node with `args`, killing it after `limitMs`; the parent's event loop keeps serving meanwhile. */
-function runNode(args: string[], limitMs: number): Promise<{ code: number | null; killed: boolean; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, args, { timeout: limitMs }, (_error, stdout) => {
-      resolve({ code: child.exitCode, killed: child.killed, stdout })
-    })
-  })
-}
 
 beforeEach(async () => {
   key = await createTestKey('ES256')
