@@ -154,10 +154,7 @@ export class CheckQueue {
       const slot = this.#oldest & MASK
       const verdict = Atomics.load(this.#verdicts, slot)
       if (verdict === VERDICT.pending) return
-      this.#verdicts[slot] = VERDICT.pending
-      const check = this.#checks[slot]!
-      this.#checks[slot] = undefined
-      this.#oldest = (this.#oldest + 1) | 0
+      const check = this.#releaseOldest(slot)
       if (verdict !== VERDICT.resolvedHere) check.resolve(verdict === VERDICT.valid)
     }
   }
@@ -167,14 +164,22 @@ export class CheckQueue {
     const left: Check[] = []
     while (this.#oldest !== this.#published) {
       const slot = this.#oldest & MASK
-      if (this.#verdicts[slot] !== VERDICT.resolvedHere) left.push(this.#checks[slot]!)
-      this.#verdicts[slot] = VERDICT.pending
-      this.#checks[slot] = undefined
-      this.#oldest = (this.#oldest + 1) | 0
+      const resolved = this.#verdicts[slot] === VERDICT.resolvedHere
+      const check = this.#releaseOldest(slot)
+      if (!resolved) left.push(check)
     }
     // No thread may take a record from now on.
     Atomics.store(this.#control, CONTROL.claimed, this.#published)
     return left
+  }
+
+  /** Frees the oldest record's slot (the one given) for reuse and returns its check. */
+  #releaseOldest(slot: number): Check {
+    const check = this.#checks[slot]!
+    this.#verdicts[slot] = VERDICT.pending
+    this.#checks[slot] = undefined
+    this.#oldest = (this.#oldest + 1) | 0
+    return check
   }
 
   /** Asks the threads for a message at their next verdict: the main thread stops looking. */

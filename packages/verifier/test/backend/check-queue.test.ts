@@ -18,7 +18,6 @@ const inputs = [40, 900, 7_000, 31_000, Math.floor(BYTES / 5), Math.floor(BYTES 
   return { data, good, bad }
 })
 
-
 const threads: VerifyThread[] = []
 afterEach(() => {
   for (const thread of threads.splice(0)) thread.stop()
