@@ -182,9 +182,16 @@ export class CheckQueue {
     return check
   }
 
-  /** Asks the threads for a message at their next verdict: the main thread stops looking. */
+  /**
+   * Asks the threads for a message at their next verdict: the main thread stops looking.
+   * A verdict written since the main thread last looked, before the request took effect,
+   * sends no message, so it is collected here; with nothing left outstanding, the request
+   * is withdrawn.
+   */
   askForWake(): void {
     Atomics.store(this.#control, CONTROL.wakeMain, 1)
+    this.collect()
+    if (this.outstanding === 0) this.cancelWake()
   }
 
   /** The main thread looks again: no message needed. */

@@ -138,6 +138,12 @@ function collect(): void {
   if (queue!.outstanding === 0) hold(false)
 }
 
+/** Asks the threads for a message at their next verdict (resolving what came meanwhile). */
+function awaitThreads(): void {
+  queue!.askForWake()
+  if (queue!.outstanding === 0) hold(false)
+}
+
 /**
  * One check on the main thread per event-loop turn (the oldest unclaimed, else one only
  * the main thread can run), so that the callers' continuations, and verdicts from the
@@ -166,12 +172,9 @@ function scheduleTurn(fromTurn: boolean): void {
   if (queue!.unclaimed > 0 || local.length > 0) {
     turnScheduled = true
     setImmediate(turn)
-    if (!fromTurn && queue!.outstanding > 0) queue!.askForWake()
+    if (!fromTurn && queue!.outstanding > 0) awaitThreads()
   } else if (queue!.outstanding > 0) {
-    queue!.askForWake()
-    // A verdict written before the request sent no message: collect it now.
-    collect()
-    if (queue!.outstanding === 0) queue!.cancelWake()
+    awaitThreads()
   }
 }
 
@@ -180,7 +183,7 @@ function onWake(): void {
   collect()
   scheduleTurn(false)
   // Until a turn runs (and it may never, under a faked setImmediate), verdicts come this way.
-  if (queue!.outstanding > 0) queue!.askForWake()
+  if (queue!.outstanding > 0) awaitThreads()
 }
 
 /**

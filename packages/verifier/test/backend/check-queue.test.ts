@@ -1,6 +1,6 @@
 import { randomBytes, sign, verify } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BYTES, type Check, CheckQueue, SLOTS } from '../../src/backend/check-queue.js'
+import { BYTES, CONTROL, type Check, CheckQueue, SLOTS, VERDICT } from '../../src/backend/check-queue.js'
 import { VerifyThread } from '../../src/backend/verify-thread.js'
 import { generateDerKeyPair } from '../helpers/der-key-pair.mjs'
 
@@ -113,5 +113,37 @@ describe('CheckQueue with a thread', () => {
     await new Promise((resolve) => setTimeout(resolve, 50))
     queue.collect()
     expect(all.every((entry) => entry.verdicts.length === 0)).toBe(true)
+  })
+})
+
+describe('CheckQueue wake-up requests', () => {
+  /** Does what a thread does with the oldest unclaimed record, through the shared memory alone. */
+  function claimAndJudgeAsAThread(queue: CheckQueue, valid: boolean): void {
+    const control = new Int32Array(queue.memory.control)
+    const record = Atomics.load(control, CONTROL.claimed)
+    expect(Atomics.compareExchange(control, CONTROL.claimed, record, (record + 1) | 0)).toBe(record)
+    Atomics.store(new Int32Array(queue.memory.verdicts), record & (SLOTS - 1), valid ? VERDICT.valid : VERDICT.invalid)
+  }
+
+  const wakeRequested = (queue: CheckQueue): number => Atomics.load(new Int32Array(queue.memory.control), CONTROL.wakeMain)
+
+  it('collects a verdict written before the request took effect, which sent no message', () => {
+    const queue = new CheckQueue()
+    const [first, second] = [tracked(1), tracked(2)]
+    queue.publish(first.check, ids)
+    queue.publish(second.check, ids)
+    // The thread judges the first record while the main thread is not looking yet and has
+    // not asked for a message: none is sent, so the request itself must collect it.
+    claimAndJudgeAsAThread(queue, first.expected)
+    queue.askForWake()
+    expect(first.verdicts).toEqual([first.expected])
+    expect(queue.outstanding).toBe(1)
+    expect(wakeRequested(queue)).toBe(1)
+    // With nothing outstanding after collecting, no message is wanted.
+    claimAndJudgeAsAThread(queue, second.expected)
+    queue.askForWake()
+    expect(second.verdicts).toEqual([second.expected])
+    expect(queue.outstanding).toBe(0)
+    expect(wakeRequested(queue)).toBe(0)
   })
 })
