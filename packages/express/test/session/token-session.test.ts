@@ -27,6 +27,9 @@ class Jar {
   }
 }
 
+/** Past the 2 s access token's `exp` by more than the verifier's 0.5 s tolerance. */
+const LIFETIME_PLUS_TOLERANCE_MS = 2600
+
 describe.each(EXPRESS_VERSIONS)('createTokenSession on %s', (_name, express) => {
   let t: TestIssuer
   let verifier: Verifier
@@ -35,7 +38,9 @@ describe.each(EXPRESS_VERSIONS)('createTokenSession on %s', (_name, express) => 
 
   beforeAll(async () => {
     t = await startTestIssuer()
-    // Half a second of tolerance leaves a renewed 1 s token valid long enough to be used.
+    // Access tokens live 2 s counted from a whole second (`iat` is floored), and renewed ones
+    // inherit that: with half a second of tolerance, a renewed token stays valid for at
+    // least 1.5 s after its renew began, far longer than a renew takes on a busy machine.
     verifier = createVerifier({ issuer: 'JWTIS', audience: 'shop', jwksUri: `${t.url}/jwks/shop`, clockTolerance: 500 })
     session = createTokenSession({
       issuerUrl: t.url,
@@ -49,7 +54,7 @@ describe.each(EXPRESS_VERSIONS)('createTokenSession on %s', (_name, express) => 
       // As behind a TLS-terminating proxy on this host: X-Forwarded-Proto makes req.secure.
       a.set('trust proxy', 'loopback')
       a.post('/login/:sub', async (req, res) => {
-        await session.login(res, { sub: req.params['sub'], scope: 'orders:read' }, { authTTL: '1s' })
+        await session.login(res, { sub: req.params['sub'], scope: 'orders:read' }, { authTTL: '2s' })
         res.json({ ok: true })
       })
       a.get('/me', session.middleware(), (req, res) => {
@@ -103,7 +108,7 @@ describe.each(EXPRESS_VERSIONS)('createTokenSession on %s', (_name, express) => 
     const jar = await login('carol')
     const first = await get(`${app.url}/me`, jar.header())
     expect(first.body.sub).toBe('carol')
-    await sleep(1600) // the 1 s access token expires (plus the tolerance)
+    await sleep(LIFETIME_PLUS_TOLERANCE_MS)
     const before = await t.renewCount()
     const answers = await Promise.all(Array.from({ length: 20 }, () => get(`${app.url}/me`, jar.header())))
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200))
@@ -132,7 +137,7 @@ describe.each(EXPRESS_VERSIONS)('createTokenSession on %s', (_name, express) => 
 
   it('answers 503 and keeps the session when the issuer is down during a renew', async () => {
     const jar = await login('erin')
-    await sleep(1600)
+    await sleep(LIFETIME_PLUS_TOLERANCE_MS)
     await t.stop()
     try {
       const down = await get(`${app.url}/me`, jar.header())

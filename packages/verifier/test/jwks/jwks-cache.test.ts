@@ -20,7 +20,6 @@ function cache(options: Partial<Parameters<typeof createJwksCache>[0]> = {}): Jw
   return created
 }
 
-
 beforeEach(async () => {
   key = await createTestKey('ES256')
   server = await startJwksServer({ keys: [key.jwk] })
@@ -68,8 +67,10 @@ describe('createJwksCache: loading', () => {
 
   it('fails with ERR_KEYS_UNAVAILABLE when the endpoint is unreachable', async () => {
     const url = server.url
+    // The replacement listens before the old server closes, so it cannot be given the old port.
+    const replacement = await startJwksServer()
     await server.close()
-    server = await startJwksServer()
+    server = replacement
     const keys = createJwksCache({ url, algorithms: ['ES256'] })
     caches.push(keys)
     const outcome = await settle(() => keys.getKey({ alg: 'ES256', kid: key.kid }))
