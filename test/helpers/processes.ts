@@ -102,19 +102,27 @@ export interface Jwtis extends Running {
  */
 export async function startJwtis(): Promise<Jwtis> {
   if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run \`pnpm build\` first`)
-  const dir = await mkdtemp(join(tmpdir(), 'jwtis-e2e-'))
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
   // Hex, so that no secret starts with '-' and reads as a flag on the command line.
   const adminToken = randomBytes(24).toString('hex')
   const password = randomBytes(24).toString('hex')
-  let running: Running
-  try {
-    running = await startProcess([CLI_MAIN, '-l', `127.0.0.1:${port}`, '-n', url, '-d', join(dir, 'keys.db'), '-p', password, '--adminToken', adminToken])
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true })
-    throw err
+  // The issuer's name holds its URL, so the port is chosen before the process starts; until
+  // it listens, another process may take that port, and then another port is tried.
+  for (let attempt = 1; ; attempt++) {
+    const dir = await mkdtemp(join(tmpdir(), 'jwtis-e2e-'))
+    const port = await freePort()
+    const url = `http://127.0.0.1:${port}`
+    try {
+      const running = await startProcess([CLI_MAIN, '-l', `127.0.0.1:${port}`, '-n', url, '-d', join(dir, 'keys.db'), '-p', password, '--adminToken', adminToken])
+      return jwtisOn(running, url, dir, adminToken)
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true })
+      if (attempt >= 3 || !/the address is in use/.test(String(err))) throw err
+    }
   }
+}
+
+/** The handle of a `jwtis` process that listens at `url` on the store in `dir`. */
+function jwtisOn(running: Running, url: string, dir: string, adminToken: string): Jwtis {
   return {
     ...running,
     adminToken,

@@ -1,23 +1,23 @@
 /**
  * A TCP relay between the issuer and PostgreSQL that a test can break: `refuse` closes every
- * connection and refuses new ones (a database that is down or restarting), `blackhole`
- * closes every connection and then accepts new ones without ever answering (a network that
- * drops packets), `restore` relays again.
+ * connection and resets new ones as they arrive (a database that is down or restarting),
+ * `blackhole` closes every connection and then accepts new ones without ever answering (a
+ * network that drops packets), `restore` relays again. It listens throughout, so that its
+ * port never becomes free for another process to take.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net'
 
 export interface TcpProxy {
   port: number
-  refuse(): Promise<void>
+  refuse(): void
   blackhole(): void
-  restore(): Promise<void>
+  restore(): void
   close(): Promise<void>
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>()
-  let mode: 'relay' | 'blackhole' = 'relay'
-  let server: Server | undefined
+  let mode: 'relay' | 'refuse' | 'blackhole' = 'relay'
 
   function track(socket: Socket): void {
     sockets.add(socket)
@@ -29,48 +29,41 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     for (const socket of sockets) socket.destroy()
   }
 
-  function listen(port: number): Promise<Server> {
-    const next = createServer((client) => {
-      track(client)
-      if (mode === 'blackhole') return
-      const upstream = connect(targetPort, targetHost)
-      track(upstream)
-      client.pipe(upstream)
-      upstream.pipe(client)
-      client.on('close', () => upstream.destroy())
-      upstream.on('close', () => client.destroy())
-    })
-    return new Promise((resolve, reject) => {
-      next.once('error', reject)
-      next.listen(port, '127.0.0.1', () => resolve(next))
-    })
-  }
-
-  async function stopListening(): Promise<void> {
-    const current = server
-    server = undefined
-    if (current !== undefined) await new Promise<void>((resolve) => current.close(() => resolve()))
-  }
-
-  server = await listen(0)
+  const server: Server = createServer((client) => {
+    if (mode === 'refuse') {
+      client.on('error', () => undefined)
+      client.resetAndDestroy()
+      return
+    }
+    track(client)
+    if (mode === 'blackhole') return
+    const upstream = connect(targetPort, targetHost)
+    track(upstream)
+    client.pipe(upstream)
+    upstream.pipe(client)
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
   const port = (server.address() as { port: number }).port
   return {
     port,
-    async refuse() {
-      const closing = stopListening()
+    refuse() {
+      mode = 'refuse'
       dropAll()
-      await closing
     },
     blackhole() {
       mode = 'blackhole'
       dropAll()
     },
-    async restore() {
+    restore() {
       mode = 'relay'
-      server ??= await listen(port)
     },
     async close() {
-      const closing = stopListening()
+      const closing = new Promise<void>((resolve) => server.close(() => resolve()))
       dropAll()
       await closing
     },

@@ -59,6 +59,8 @@ function encryptionCases(): Case[] {
 }
 
 const title = ({ spec }: Case): string => `${spec.alg} ${spec.bits ?? '(default size)'}`
+/** RSA key generation searches for primes at random: for 4096 bits, seconds, with a long tail. */
+const KEY_GENERATION_TIMEOUT = 120_000
 
 /** RFC 7638, computed here independently of the implementation. */
 function thumbprint(jwk: Record<string, unknown>): string {
@@ -97,7 +99,7 @@ describe('generateKey: signing keys', () => {
     expect(new TextDecoder().decode(verified.payload)).toBe('{"sub":"alice"}')
     expect(verified.protectedHeader.kid).toBe(key.id)
 
-  })
+  }, KEY_GENERATION_TIMEOUT)
 
   it.each(SIGNING_ALGS)('%s: each key is new, and only its own public key verifies', async (alg) => {
     const [key, other] = await Promise.all([generateKey({ use: 'sig', alg }), generateKey({ use: 'sig', alg })])
@@ -123,7 +125,7 @@ describe('generateKey: encryption keys', () => {
       expect(new TextDecoder().decode(plaintext)).toBe(`secret for ${enc}`)
       expect(protectedHeader).toMatchObject({ alg: c.spec.alg, enc, kid: key.id })
     }
-  })
+  }, KEY_GENERATION_TIMEOUT)
 })
 
 function refusal(spec: KeySpec): IssuerError {

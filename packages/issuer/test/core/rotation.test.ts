@@ -57,7 +57,7 @@ describe('scheduled rotation', () => {
     f.clock.advance(HOUR)
     // The token path notices the due rotation and promotes in the background.
     await f.issuer.issue('shop', { claims: { sub: 'u' } })
-    await vi.waitFor(async () => expect(await idsIn(f, 'shop', 'sig', 'current')).toEqual([next]))
+    await vi.waitFor(async () => expect(await idsIn(f, 'shop', 'sig', 'current')).toEqual([next]), { timeout: 10_000 })
     const fresh = await f.issuer.issue('shop', { claims: { sub: 'u' } })
     expect(kidOf(fresh.accessToken)).toBe(next)
     // The key that signs now was in the JWKS fetched before the rotation.
@@ -71,12 +71,13 @@ describe('scheduled rotation', () => {
     expect((await f.issuer.renew('shop', old.refreshToken)).id).toBe(old.id)
 
     // A fresh next key is made, once per use, and published.
-    await vi.waitFor(async () => expect(await idsIn(f, 'shop', 'sig', 'next')).toHaveLength(1))
-    await vi.waitFor(async () => expect(await idsIn(f, 'shop', 'enc', 'next')).toHaveLength(1))
+    await vi.waitFor(async () => expect(await idsIn(f, 'shop', 'sig', 'next')).toHaveLength(1), { timeout: 10_000 })
+    await vi.waitFor(async () => expect(await idsIn(f, 'shop', 'enc', 'next')).toHaveLength(1), { timeout: 10_000 })
     const [newNext] = await idsIn(f, 'shop', 'sig', 'next')
     // The key cache reloads just after the new row is written: the JWKS shows it a moment later.
-    await vi.waitFor(async () =>
-      expect((await f.issuer.jwks('shop')).keys.map((key) => key.kid)).toEqual([next, newNext, current]),
+    await vi.waitFor(
+      async () => expect((await f.issuer.jwks('shop')).keys.map((key) => key.kid)).toEqual([next, newNext, current]),
+      { timeout: 10_000 },
     )
 
     // Once nothing it signed can be valid (family lifetime + margin), the retired key leaves.
