@@ -10,7 +10,7 @@ const ADMIN = 'commands-test-admin-token-0000000000000001'
 
 let dir: ReturnType<typeof tempDir>
 let db: string
-const store = (): string[] => ['-d', db, '-p', PASSWORD]
+const store = (path = db): string[] => ['-d', path, '-p', PASSWORD]
 
 beforeAll(async () => {
   assertBuilt()
@@ -29,8 +29,12 @@ interface Registered {
   valid: boolean
 }
 
-async function register(kid: string, ...flags: string[]): Promise<Registered> {
-  const result = await runCli(['client', 'register', kid, ...store(), ...flags])
+function register(kid: string, ...flags: string[]): Promise<Registered> {
+  return registerIn(db, kid, ...flags)
+}
+
+async function registerIn(path: string, kid: string, ...flags: string[]): Promise<Registered> {
+  const result = await runCli(['client', 'register', kid, ...store(path), ...flags])
   expect(result.stderr).toMatch(/shown only this once/)
   expect(result.code).toBe(0)
   return JSON.parse(result.stdout) as Registered
@@ -158,7 +162,6 @@ describe('jwtis rekey', () => {
   // A store of its own: a test that fails half-way must not leave the other tests' store
   // opening with another password.
   let own: string
-  const ownStore = (): string[] => ['-d', own, '-p', PASSWORD]
   beforeAll(async () => {
     own = join(dir.path, 'rekey.db')
     await createStore(own, PASSWORD, ADMIN)
@@ -173,17 +176,15 @@ describe('jwtis rekey', () => {
   })
 
   it('refuses a short new password', async () => {
-    const short = await runCli(['rekey', ...ownStore(), '--newPswd', 'short'])
+    const short = await runCli(['rekey', ...store(own), '--newPswd', 'short'])
     expect(short.code).toBe(2)
     expect(short.stderr).toMatch(/--newPswd must be at least 12 characters/)
   })
 
   // Six CLI processes one after another, each running scrypt: slow on a busy machine.
   it('changes the password and nothing else: tokens issued before still verify and renew', { timeout: 120_000 }, async () => {
-    const registered = await runCli(['client', 'register', 'keeper', ...ownStore()])
-    expect(registered.code).toBe(0)
-    const client = JSON.parse(registered.stdout) as Registered
-    let server = await startServer(['-l', '127.0.0.1:0', ...ownStore()])
+    const client = await registerIn(own, 'keeper')
+    let server = await startServer(['-l', '127.0.0.1:0', ...store(own)])
     let pair: Record<string, unknown>
     let jwksBefore: unknown
     try {
@@ -194,12 +195,12 @@ describe('jwtis rekey', () => {
       await server.stop()
     }
 
-    const rekeyed = await runCli(['rekey', ...ownStore()], { JWTIS_NEW_PSWD: NEW_PASSWORD })
+    const rekeyed = await runCli(['rekey', ...store(own)], { JWTIS_NEW_PSWD: NEW_PASSWORD })
     expect(rekeyed.code).toBe(0)
     expect(rekeyed.stdout + rekeyed.stderr).not.toContain(NEW_PASSWORD)
     expect(rekeyed.stdout + rekeyed.stderr).not.toContain(PASSWORD)
 
-    const old = await runCli(['-l', '127.0.0.1:0', ...ownStore()])
+    const old = await runCli(['-l', '127.0.0.1:0', ...store(own)])
     expect(old.code).toBe(1)
     expect(old.stderr).toMatch(/^wrong password/)
 
